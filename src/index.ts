@@ -1,0 +1,15 @@
+export { DeconvError } from './errors.js';
+export type { DeconvErrorCode } from './errors.js';
+export type {
+  Activation,
+  ConvTranspose2dGeometry,
+  ConvTranspose2dOptions,
+  FilterLayout,
+  FilterStrides,
+  InputLayout,
+  Tensor,
+  TensorStrides,
+} from './types.js';
+export { resolveConvTranspose2d } from './geometry.js';
+export { convTranspose2dCpu, conv2dCpu } from './cpu.js';
+export type { Conv2dOptions, Conv2dFilterLayout } from './cpu.js';

@@ -1,0 +1,81 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+import { playwright } from '@vitest/browser-playwright';
+
+/** Flags that give headless Chromium WebGPU (SwiftShader where there is no GPU) on a closed network. */
+export const chromiumArgs = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export default defineConfig(({ mode }) => {
+  if (mode === 'lib') {
+    // The library: one ES module with the shaders and wgsl_reflect inlined, so it
+    // loads in a browser without a bundler and in Node.
+    return {
+      build: {
+        outDir: 'dist',
+        emptyOutDir: false,
+        sourcemap: true,
+        target: 'es2022',
+        minify: false,
+        lib: { entry: resolve(import.meta.dirname, 'src/index.ts'), formats: ['es'], fileName: () => 'index.js' },
+      },
+    };
+  }
+  return {
+    root: 'demo',
+    base: './',
+    build: { outDir: resolve(import.meta.dirname, 'dist-demo'), emptyOutDir: true, target: 'es2022' },
+    server: { fs: { allow: [resolve(import.meta.dirname)] } },
+    test: {
+      root: import.meta.dirname,
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      projects: [
+        {
+          extends: true,
+          test: {
+            name: 'node',
+            root: import.meta.dirname,
+            include: ['test/**/*.test.ts'],
+            exclude: ['test/browser/**'],
+            environment: 'node',
+            setupFiles: ['test/setup-node.ts'],
+            pool: 'forks',
+          },
+        },
+        {
+          extends: true,
+          test: {
+            name: 'chromium',
+            root: import.meta.dirname,
+            include: ['test/browser/**/*.test.ts'],
+            browser: {
+              enabled: true,
+              headless: true,
+              provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
+              instances: [{ browser: 'chromium' }],
+            },
+          },
+        },
+        {
+          extends: true,
+          test: {
+            name: 'e2e',
+            root: import.meta.dirname,
+            include: ['e2e/**/*.e2e.ts'],
+            environment: 'node',
+            fileParallelism: false,
+          },
+        },
+      ],
+    },
+  };
+});
