@@ -37,6 +37,9 @@ export default defineConfig(({ mode }) => {
     test: {
       root: import.meta.dirname,
       testTimeout: 120_000,
+      // The JSON report is what `.ci/run` counts its closing `N passed, M failed` line from.
+      reporters: ['default', 'json'],
+      outputFile: { json: 'test-results/vitest.json' },
       hookTimeout: 120_000,
       projects: [
         {
