@@ -1,14 +1,17 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'bench-results', 'test-results', 'playwright-report'] },
+  { ignores: ['dist', 'dist-demo', 'node_modules', 'bench-results', 'test-results', 'playwright-report'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    languageOptions: { globals: { ...globals.browser, ...globals.node } },
     rules: {
       'no-eval': 'error',
       'no-new-func': 'error',
+      'no-implied-eval': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },

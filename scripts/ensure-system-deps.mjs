@@ -7,11 +7,12 @@ import { existsSync } from 'node:fs';
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const missing = [];
 if (!existsSync(chromium)) missing.push('chromium');
-let hasVulkan = false;
+let hasVulkan;
 try {
   hasVulkan = execSync('ldconfig -p', { encoding: 'utf8' }).includes('libvulkan.so.1');
 } catch {
-  hasVulkan = existsSync('/usr/lib/x86_64-linux-gnu/libvulkan.so.1') || existsSync('/usr/lib/aarch64-linux-gnu/libvulkan.so.1');
+  hasVulkan =
+    existsSync('/usr/lib/x86_64-linux-gnu/libvulkan.so.1') || existsSync('/usr/lib/aarch64-linux-gnu/libvulkan.so.1');
 }
 if (!hasVulkan) missing.push('libvulkan1');
 if (missing.length === 0) process.exit(0);
@@ -20,7 +21,9 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const sudo = isRoot ? '' : 'sudo -n ';
 const hasApt = existsSync('/usr/bin/apt-get');
 if (!hasApt) {
-  console.error(`Missing system packages: ${missing.join(', ')}. Install Chromium (with WebGPU) and the Vulkan loader, or set CHROMIUM_PATH.`);
+  console.error(
+    `Missing system packages: ${missing.join(', ')}. Install Chromium (with WebGPU) and the Vulkan loader, or set CHROMIUM_PATH.`,
+  );
   process.exit(1);
 }
 console.log(`Installing system packages: ${missing.join(', ')} …`);

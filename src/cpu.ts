@@ -1,6 +1,14 @@
 import { activate } from './activation.js';
 import { invalid } from './errors.js';
-import { checkData, checkInts, checkShape, filterDims, filterStrides, resolveConvTranspose2d, tensorStrides } from './geometry.js';
+import {
+  checkData,
+  checkInts,
+  checkShape,
+  filterDims,
+  filterStrides,
+  resolveConvTranspose2d,
+  tensorStrides,
+} from './geometry.js';
 import type { ConvTranspose2dGeometry, ConvTranspose2dOptions, FilterLayout, InputLayout, Tensor } from './types.js';
 
 /**
@@ -21,7 +29,11 @@ export function convTranspose2dCpu(
 }
 
 /** Runs the CPU reference on an already resolved and validated geometry. */
-export function convTranspose2dResolved(g: ConvTranspose2dGeometry, input: Float32Array, filter: Float32Array): Float32Array {
+export function convTranspose2dResolved(
+  g: ConvTranspose2dGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+): Float32Array {
   const acc = new Float64Array(g.outputSize);
   const is = g.inputStrides;
   const os = g.outputStrides;
@@ -57,7 +69,17 @@ export function convTranspose2dResolved(g: ConvTranspose2dGeometry, input: Float
       }
     }
   }
-  return epilogue(acc, g.bias, g.activation, g.leakyReluAlpha, g.outputSize / g.batch, os.c, g.outChannels, g.batch, g.inputLayout);
+  return epilogue(
+    acc,
+    g.bias,
+    g.activation,
+    g.leakyReluAlpha,
+    g.outputSize / g.batch,
+    os.c,
+    g.outChannels,
+    g.batch,
+    g.inputLayout,
+  );
 }
 
 function epilogue(
@@ -133,10 +155,19 @@ export function conv2dCpu(
   const layout = options.inputLayout ?? 'nchw';
   if (layout !== 'nchw' && layout !== 'nhwc') invalid('options.inputLayout', layout, "must be 'nchw' or 'nhwc'");
   const fLayout = options.filterLayout ?? 'oihw';
-  if (!(fLayout in TRANSPOSED_LAYOUT)) invalid('options.filterLayout', fLayout, "must be 'oihw', 'hwio', 'ohwi' or 'ihwo'");
+  if (!(fLayout in TRANSPOSED_LAYOUT))
+    invalid('options.filterLayout', fLayout, "must be 'oihw', 'hwio', 'ohwi' or 'ihwo'");
   const [sh, sw] = (options.strides ? checkInts('options.strides', options.strides, 2, 1) : [1, 1]) as [number, number];
-  const [dh, dw] = (options.dilations ? checkInts('options.dilations', options.dilations, 2, 1) : [1, 1]) as [number, number];
-  const [pt, pb, pl, pr] = (options.padding ? checkInts('options.padding', options.padding, 4, 0) : [0, 0, 0, 0]) as [number, number, number, number];
+  const [dh, dw] = (options.dilations ? checkInts('options.dilations', options.dilations, 2, 1) : [1, 1]) as [
+    number,
+    number,
+  ];
+  const [pt, pb, pl, pr] = (options.padding ? checkInts('options.padding', options.padding, 4, 0) : [0, 0, 0, 0]) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const groups = options.groups ?? 1;
   if (!Number.isSafeInteger(groups) || groups < 1) invalid('options.groups', groups, 'must be a positive integer');
   const [n, c, h, w] = layout === 'nchw' ? inShape : [inShape[0], inShape[3], inShape[1], inShape[2]];
@@ -154,17 +185,23 @@ export function conv2dCpu(
     [fo, fh, fw, fi] = [kh * kw * inCg, kw * inCg, inCg, 1];
   }
   if (inCg * groups !== c) {
-    invalid('filterShape', fShape, `its input channels × groups (${inCg} × ${groups}) must equal the input's channels (${c})`);
+    invalid(
+      'filterShape',
+      fShape,
+      `its input channels × groups (${inCg} × ${groups}) must equal the input's channels (${c})`,
+    );
   }
   if (outC % groups !== 0) invalid('options.groups', groups, `must divide the output channels (${outC})`);
   let oh = Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1;
   let ow = Math.floor((w + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
   if (options.outputSizes) {
     const [rh, rw] = checkInts('options.outputSizes', options.outputSizes, 2, 1);
-    if (rh! > oh || rw! > ow) invalid('options.outputSizes', options.outputSizes, `must be at most the natural size [${oh}, ${ow}]`);
+    if (rh! > oh || rw! > ow)
+      invalid('options.outputSizes', options.outputSizes, `must be at most the natural size [${oh}, ${ow}]`);
     [oh, ow] = [rh!, rw!];
   }
-  if (oh < 1 || ow < 1) invalid('inputShape', inShape, `gives an empty output (${oh}×${ow}) for this filter, stride and padding`);
+  if (oh < 1 || ow < 1)
+    invalid('inputShape', inShape, `gives an empty output (${oh}×${ow}) for this filter, stride and padding`);
   const is = tensorStrides(layout, c, h, w);
   const os = tensorStrides(layout, outC, oh, ow);
   const outCg = outC / groups;
@@ -183,7 +220,8 @@ export function conv2dCpu(
               if (ix < 0 || ix >= w) continue;
               for (let cg = 0; cg < inCg; cg++) {
                 const ci = grp * inCg + cg;
-                sum += input[b * is.n + ci * is.c + iy * is.h + ix * is.w]! * filter[co * fo + cg * fi + ky * fh + kx * fw]!;
+                sum +=
+                  input[b * is.n + ci * is.c + iy * is.h + ix * is.w]! * filter[co * fo + cg * fi + ky * fh + kx * fw]!;
               }
             }
           }

@@ -1,10 +1,6 @@
 /** Machine-readable category of a {@link DeconvError}. */
 export type DeconvErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'UNSUPPORTED_BY_KERNEL'
-  | 'DEVICE_LIMIT'
-  | 'DEVICE_LOST'
-  | 'NO_WEBGPU';
+  'INVALID_ARGUMENT' | 'UNSUPPORTED_BY_KERNEL' | 'DEVICE_LIMIT' | 'DEVICE_LOST' | 'NO_WEBGPU';
 
 /**
  * The one error class the library throws for anything a caller can trigger.

@@ -76,9 +76,7 @@ function oneOf<T extends string>(param: string, value: unknown, allowed: readonl
 
 /** Contiguous strides of a 4-D activation tensor in the given layout. */
 export function tensorStrides(layout: InputLayout, c: number, h: number, w: number): TensorStrides {
-  return layout === 'nchw'
-    ? { n: c * h * w, c: h * w, h: w, w: 1 }
-    : { n: h * w * c, c: 1, h: w * c, w: c };
+  return layout === 'nchw' ? { n: c * h * w, c: h * w, h: w, w: 1 } : { n: h * w * c, c: 1, h: w * c, w: c };
 }
 
 /** The logical filter dimensions [in, out/groups, kH, kW] read from a shape in the given layout. */
@@ -95,13 +93,7 @@ export function filterDims(layout: FilterLayout, shape: readonly number[]): [num
 }
 
 /** Element strides of a filter in the given layout, by logical axis. */
-export function filterStrides(
-  layout: FilterLayout,
-  inC: number,
-  outCg: number,
-  kh: number,
-  kw: number,
-): FilterStrides {
+export function filterStrides(layout: FilterLayout, inC: number, outCg: number, kh: number, kw: number): FilterStrides {
   switch (layout) {
     case 'iohw':
       return { i: outCg * kh * kw, o: kh * kw, h: kw, w: 1 };
@@ -141,7 +133,11 @@ export function resolveConvTranspose2d(
   if (options === null || typeof options !== 'object') invalid('options', options, 'must be an object');
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) {
-      invalid(`options.${key}`, (options as Record<string, unknown>)[key], `is not an option; known options are ${[...OPTION_KEYS].join(', ')}`);
+      invalid(
+        `options.${key}`,
+        (options as Record<string, unknown>)[key],
+        `is not an option; known options are ${[...OPTION_KEYS].join(', ')}`,
+      );
     }
   }
   const inShape = checkShape('inputShape', inputShape);
@@ -242,9 +238,7 @@ export function resolveConvTranspose2d(
   }
 
   const outputShape: [number, number, number, number] =
-    inputLayout === 'nchw'
-      ? [batch, outChannels, outHeight, outWidth]
-      : [batch, outHeight, outWidth, outChannels];
+    inputLayout === 'nchw' ? [batch, outChannels, outHeight, outWidth] : [batch, outHeight, outWidth, outChannels];
   const inputSize = batch * inChannels * inHeight * inWidth;
   const outputSize = batch * outChannels * outHeight * outWidth;
   if (!Number.isSafeInteger(outputSize)) {

@@ -50,10 +50,19 @@ describe('initializers (CPU-only)', () => {
     const filter = fill(4 * 3 * 2 * 2);
     const bias = fill(3);
     const input = fill(1 * 4 * 3 * 3);
-    const bn = { gamma: fill(3), beta: fill(3), mean: fill(3), variance: Float32Array.from(fill(3), (v) => v * v + 0.1), epsilon: 1e-3 };
+    const bn = {
+      gamma: fill(3),
+      beta: fill(3),
+      mean: fill(3),
+      variance: Float32Array.from(fill(3), (v) => v * v + 0.1),
+      epsilon: 1e-3,
+    };
     const ref = convTranspose2dCpu(input, [1, 4, 3, 3], filter, [4, 3, 2, 2], { strides: [2, 2], bias });
     const folded = foldBatchNorm(filter, [4, 3, 2, 2], bias, bn);
-    const out = convTranspose2dCpu(input, [1, 4, 3, 3], folded.filter, [4, 3, 2, 2], { strides: [2, 2], bias: folded.bias });
+    const out = convTranspose2dCpu(input, [1, 4, 3, 3], folded.filter, [4, 3, 2, 2], {
+      strides: [2, 2],
+      bias: folded.bias,
+    });
     const hw = 36;
     for (let c = 0; c < 3; c++) {
       const s = bn.gamma[c]! / Math.sqrt(bn.variance[c]! + 1e-3);
@@ -66,7 +75,12 @@ describe('initializers (CPU-only)', () => {
 
   it('foldBatchNorm rejects statistics of the wrong length', () => {
     const f = new Float32Array(2 * 3);
-    const bad = { gamma: new Float32Array(2), beta: new Float32Array(3), mean: new Float32Array(3), variance: new Float32Array(3) };
+    const bad = {
+      gamma: new Float32Array(2),
+      beta: new Float32Array(3),
+      mean: new Float32Array(3),
+      variance: new Float32Array(3),
+    };
     expect(() => foldBatchNorm(f, [2, 3, 1, 1], undefined, bad)).toThrow(DeconvError);
   });
 });

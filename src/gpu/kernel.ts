@@ -4,7 +4,13 @@ import type { ConvTranspose2dGeometry, FilterLayout } from '../types.js';
 export type KernelName = 'zero-insertion' | 'scatter' | 'gemm-col2im' | 'im2col-gemm' | 'subpixel';
 
 /** Every kernel name, in a stable order. */
-export const KERNEL_NAMES: readonly KernelName[] = ['zero-insertion', 'scatter', 'gemm-col2im', 'im2col-gemm', 'subpixel'];
+export const KERNEL_NAMES: readonly KernelName[] = [
+  'zero-insertion',
+  'scatter',
+  'gemm-col2im',
+  'im2col-gemm',
+  'subpixel',
+];
 
 /** One compute dispatch, described declaratively; the runtime builds and caches the pipeline. */
 export interface DispatchSpec {
