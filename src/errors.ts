@@ -27,7 +27,11 @@ export function show(value: unknown): string {
     const name = value.constructor.name;
     return `${name}(length ${(value as unknown as ArrayLike<number>).length})`;
   }
-  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
+  if (Array.isArray(value)) {
+    // Long arrays (a data array passed by mistake) are cut so messages stay readable.
+    const head = value.slice(0, 8).map(show).join(', ');
+    return value.length > 8 ? `[${head}, … (${value.length} items)]` : `[${head}]`;
+  }
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (typeof value === 'object') return JSON.stringify(value);

@@ -15,3 +15,5 @@ export { convTranspose2dCpu, conv2dCpu } from './cpu.js';
 export type { Conv2dOptions, Conv2dFilterLayout } from './cpu.js';
 export { seededRandom, glorotUniform, heUniform, bilinearUpsampling, foldBatchNorm } from './init.js';
 export type { InitOptions, UpsamplingLayer, BatchNormParams } from './init.js';
+export * from './frameworks.js';
+export * from './convert.js';
