@@ -17,3 +17,12 @@ export { seededRandom, glorotUniform, heUniform, bilinearUpsampling, foldBatchNo
 export type { InitOptions, UpsamplingLayer, BatchNormParams } from './init.js';
 export * from './frameworks.js';
 export * from './convert.js';
+export { createEngine } from './gpu/engine.js';
+export type { ConvResult, Engine, EngineOptions } from './gpu/engine.js';
+export type { EngineConvOptions, PreparedConvTranspose2d } from './gpu/layer.js';
+export type { GPUTensor } from './gpu/tensor.js';
+export type { MemoryInfo, PoolCaps } from './gpu/runtime.js';
+export { plan } from './gpu/planner.js';
+export type { Plan, PlanOptions, PlanPiece, SubpixelConfig } from './gpu/planner.js';
+export { KERNEL_NAMES } from './gpu/kernel.js';
+export type { KernelName } from './gpu/kernel.js';

@@ -1,0 +1,555 @@
+// subpixel (register-blocked): transposed convolution by stride-phase decomposition.
+//
+// Data layout: input and output use the strides in `params` (NCHW or NHWC); the
+// filter uses the strides f_i, f_o, f_h, f_w of its logical axes [in, out/groups,
+// kH, kW] (any of iohw / hwoi / ohwi).
+//
+// Index math, per axis (rows shown; columns alike): output row oy is full-result
+// row q = oy + padTop, and receives input row iy through tap ky exactly when
+//   q = iy·sh + ky·dh,  i.e.  ky·dh ≡ q (mod sh)  and  iy = (q − ky·dh) / sh.
+// So the phase q mod sh fixes the valid taps: ky = ky0, ky0 + sty, … with
+// sty = sh / gcd(sh, dh). Only those taps are visited; no inserted zero is read.
+//
+// Work per thread: one output row oy, one column phase px, C output channels
+// (co0 … co0+C−1 of one group) × P same-phase output pixels
+// ox = x0 + (P·xb + k)·sw, k = 0…P−1. For a tap those P pixels read the P
+// consecutive input columns ixb … ixb+P−1, so each input value feeds C channels
+// and each weight P pixels: C + P loads per C·P multiply-adds, no workgroup
+// memory and no barriers. Entry points by C × P: main 4×4, main8 4×8,
+// main84 8×4, main88 8×8 (the planner picks the largest the layer fills).
+// Thread index t = cb + ncb·(xb + nxb·(px + sw·(oy + oh·n))).
+// All index math is u32/i32.
+
+override ACT: u32 = 0u;
+override WG: u32 = 64u;
+
+struct Params {
+  cog: u32, cig: u32, cbg: u32, ncb: u32, nxb: u32,
+  ih: u32, iw: u32, oh: u32, ow: u32,
+  kh: u32, kw: u32, sh: u32, sw: u32, dh: u32, dw: u32,
+  pt: u32, pl: u32, sty: u32, stx: u32,
+  in_n: u32, in_c: u32, in_h: u32, in_w: u32,
+  out_n: u32, out_c: u32, out_h: u32, out_w: u32,
+  f_i: u32, f_o: u32, f_h: u32, f_w: u32,
+  total: u32,
+  alpha: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> input: array<f32>;
+@group(0) @binding(2) var<storage, read> weights: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> output: array<f32>;
+
+// erf by Abramowitz & Stegun 7.1.26: |error| ≤ 1.5e-7 (WGSL has no erf).
+fn erf_approx(x: f32) -> f32 {
+  let ax = abs(x);
+  let t = 1.0 / (1.0 + 0.3275911 * ax);
+  let p = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
+  let y = 1.0 - p * exp(-ax * ax);
+  return select(-y, y, x >= 0.0);
+}
+
+// ACT: 0 none, 1 relu, 2 relu6, 3 leakyRelu, 4 sigmoid, 5 tanh, 6 gelu.
+fn activate(x: f32) -> f32 {
+  switch ACT {
+    case 1u: { return max(x, 0.0); }
+    case 2u: { return clamp(x, 0.0, 6.0); }
+    case 3u: { return select(x, params.alpha * x, x < 0.0); }
+    case 4u: { return 1.0 / (1.0 + exp(-x)); }
+    case 5u: { return tanh(clamp(x, -15.0, 15.0)); }
+    case 6u: { return 0.5 * x * (1.0 + erf_approx(x * 0.70710678118654752)); }
+    default: { return x; }
+  }
+}
+
+// First tap k in [0, min(k_count, step)) with k·d ≡ phase (mod s); k_count when none.
+fn first_tap(phase: u32, d: u32, s: u32, k_count: u32, step: u32) -> u32 {
+  for (var k = 0u; k < min(k_count, step); k++) {
+    if ((k * d) % s == phase) { return k; }
+  }
+  return k_count;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let t = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + lid;
+  if (t >= params.total) { return; }
+  // Channel blocks vary fastest, so neighbouring invocations (SIMD lanes on a CPU
+  // adapter) share their pixels and take the same border branch.
+  let cb = t % params.ncb;
+  var rest = t / params.ncb;
+  let xb = rest % params.nxb;
+  rest = rest / params.nxb;
+  let px = rest % params.sw;
+  rest = rest / params.sw;
+  let oy = rest % params.oh;
+  let n = rest / params.oh;
+
+  let grp = cb / params.cbg;
+  let cl0 = (cb % params.cbg) * 4u;
+  // Channels past the group's end read a clamped weight and are never stored.
+  let cols = min(vec4<u32>(cl0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cog - 1u));
+  let ci0 = grp * params.cig;
+
+  let q = oy + params.pt;
+  let ky0 = first_tap(q % params.sh, params.dh, params.sh, params.kh, params.sty);
+  let x0 = (px + params.sw - params.pl % params.sw) % params.sw;
+  let r0 = x0 + params.pl + xb * 4u * params.sw;
+  let kx0 = first_tap(r0 % params.sw, params.dw, params.sw, params.kw, params.stx);
+  let iwm = i32(params.iw) - 1;
+
+  // Loop bounds and strides in registers: a uniform read inside the loop is a load per iteration.
+  let cig = params.cig;
+  let in_c = params.in_c;
+  let f_i = params.f_i;
+  let in_w = params.in_w;
+  let kh = params.kh;
+  let kw = params.kw;
+  let sty = params.sty;
+  let stx = params.stx;
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  for (var ky = ky0; ky < kh; ky += sty) {
+    let dy = i32(q) - i32(ky * params.dh);
+    if (dy < 0) { break; }
+    let iy = u32(dy) / params.sh;
+    if (iy >= params.ih) { continue; }
+    let row = n * params.in_n + iy * params.in_h + ci0 * in_c;
+    for (var kx = kx0; kx < kw; kx += stx) {
+      let ixb = (i32(r0) - i32(kx * params.dw)) / i32(params.sw);
+      if (ixb + 3 < 0) { break; }
+      if (ixb > iwm) { continue; }
+      let xs = vec4<i32>(ixb) + vec4<i32>(0, 1, 2, 3);
+      let valid = (xs >= vec4<i32>(0)) & (xs <= vec4<i32>(iwm));
+      let xc = vec4<u32>(clamp(xs, vec4<i32>(0), vec4<i32>(iwm)));
+      let ib = vec4<u32>(row) + xc * in_w;
+      let wb = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols * params.f_o;
+      var xo = 0u;
+      var wo = 0u;
+      if (all(valid)) {
+        for (var c = 0u; c < cig; c++) {
+          let xv = vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]);
+          let wv = vec4<f32>(weights[wb.x + wo], weights[wb.y + wo], weights[wb.z + wo], weights[wb.w + wo]);
+          a0 += xv.x * wv;
+          a1 += xv.y * wv;
+          a2 += xv.z * wv;
+          a3 += xv.w * wv;
+          xo += in_c;
+          wo += f_i;
+        }
+      } else {
+        // A border block: pixels whose input column is outside read a clamped value and add zero.
+        for (var c = 0u; c < cig; c++) {
+          let xv = select(vec4<f32>(0.0),
+                          vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]), valid);
+          let wv = vec4<f32>(weights[wb.x + wo], weights[wb.y + wo], weights[wb.z + wo], weights[wb.w + wo]);
+          a0 += xv.x * wv;
+          a1 += xv.y * wv;
+          a2 += xv.z * wv;
+          a3 += xv.w * wv;
+          xo += in_c;
+          wo += f_i;
+        }
+      }
+    }
+  }
+
+  let co0 = grp * params.cog + cl0;
+  let nco = min(4u, params.cog - cl0);
+  var acc = array<vec4<f32>, 4>(a0, a1, a2, a3);
+  for (var k = 0u; k < 4u; k++) {
+    let ox = x0 + (xb * 4u + k) * params.sw;
+    if (ox >= params.ow) { break; }
+    let base = n * params.out_n + oy * params.out_h + ox * params.out_w;
+    for (var j = 0u; j < nco; j++) {
+      output[base + (co0 + j) * params.out_c] = activate(acc[k][j] + bias[co0 + j]);
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main8(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let t = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + lid;
+  if (t >= params.total) { return; }
+  // Channel blocks vary fastest, so neighbouring invocations (SIMD lanes on a CPU
+  // adapter) share their pixels and take the same border branch.
+  let cb = t % params.ncb;
+  var rest = t / params.ncb;
+  let xb = rest % params.nxb;
+  rest = rest / params.nxb;
+  let px = rest % params.sw;
+  rest = rest / params.sw;
+  let oy = rest % params.oh;
+  let n = rest / params.oh;
+
+  let grp = cb / params.cbg;
+  let cl0 = (cb % params.cbg) * 4u;
+  // Channels past the group's end read a clamped weight and are never stored.
+  let cols = min(vec4<u32>(cl0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cog - 1u));
+  let ci0 = grp * params.cig;
+
+  let q = oy + params.pt;
+  let ky0 = first_tap(q % params.sh, params.dh, params.sh, params.kh, params.sty);
+  let x0 = (px + params.sw - params.pl % params.sw) % params.sw;
+  let r0 = x0 + params.pl + xb * 8u * params.sw;
+  let kx0 = first_tap(r0 % params.sw, params.dw, params.sw, params.kw, params.stx);
+  let iwm = i32(params.iw) - 1;
+
+  // Loop bounds and strides in registers: a uniform read inside the loop is a load per iteration.
+  let cig = params.cig;
+  let in_c = params.in_c;
+  let f_i = params.f_i;
+  let in_w = params.in_w;
+  let kh = params.kh;
+  let kw = params.kw;
+  let sty = params.sty;
+  let stx = params.stx;
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  var a4 = vec4<f32>(0.0);
+  var a5 = vec4<f32>(0.0);
+  var a6 = vec4<f32>(0.0);
+  var a7 = vec4<f32>(0.0);
+  for (var ky = ky0; ky < kh; ky += sty) {
+    let dy = i32(q) - i32(ky * params.dh);
+    if (dy < 0) { break; }
+    let iy = u32(dy) / params.sh;
+    if (iy >= params.ih) { continue; }
+    let row = n * params.in_n + iy * params.in_h + ci0 * in_c;
+    for (var kx = kx0; kx < kw; kx += stx) {
+      let ixb = (i32(r0) - i32(kx * params.dw)) / i32(params.sw);
+      if (ixb + 7 < 0) { break; }
+      if (ixb > iwm) { continue; }
+      let xs = vec4<i32>(ixb) + vec4<i32>(0, 1, 2, 3);
+      let xs2 = xs + vec4<i32>(4);
+      let valid = (xs >= vec4<i32>(0)) & (xs <= vec4<i32>(iwm));
+      let valid2 = (xs2 >= vec4<i32>(0)) & (xs2 <= vec4<i32>(iwm));
+      let ib = vec4<u32>(row) + vec4<u32>(clamp(xs, vec4<i32>(0), vec4<i32>(iwm))) * in_w;
+      let ib2 = vec4<u32>(row) + vec4<u32>(clamp(xs2, vec4<i32>(0), vec4<i32>(iwm))) * in_w;
+      let wb = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols * params.f_o;
+      var xo = 0u;
+      var wo = 0u;
+      if (all(valid) && all(valid2)) {
+        for (var c = 0u; c < cig; c++) {
+          let xv = vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]);
+          let xv2 = vec4<f32>(input[ib2.x + xo], input[ib2.y + xo], input[ib2.z + xo], input[ib2.w + xo]);
+          let wv = vec4<f32>(weights[wb.x + wo], weights[wb.y + wo], weights[wb.z + wo], weights[wb.w + wo]);
+          a0 += xv.x * wv;
+          a1 += xv.y * wv;
+          a2 += xv.z * wv;
+          a3 += xv.w * wv;
+          a4 += xv2.x * wv;
+          a5 += xv2.y * wv;
+          a6 += xv2.z * wv;
+          a7 += xv2.w * wv;
+          xo += in_c;
+          wo += f_i;
+        }
+      } else {
+        // A border block: pixels whose input column is outside read a clamped value and add zero.
+        for (var c = 0u; c < cig; c++) {
+          let xv = select(vec4<f32>(0.0),
+                          vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]), valid);
+          let xv2 = select(vec4<f32>(0.0),
+                           vec4<f32>(input[ib2.x + xo], input[ib2.y + xo], input[ib2.z + xo], input[ib2.w + xo]), valid2);
+          let wv = vec4<f32>(weights[wb.x + wo], weights[wb.y + wo], weights[wb.z + wo], weights[wb.w + wo]);
+          a0 += xv.x * wv;
+          a1 += xv.y * wv;
+          a2 += xv.z * wv;
+          a3 += xv.w * wv;
+          a4 += xv2.x * wv;
+          a5 += xv2.y * wv;
+          a6 += xv2.z * wv;
+          a7 += xv2.w * wv;
+          xo += in_c;
+          wo += f_i;
+        }
+      }
+    }
+  }
+
+  let co0 = grp * params.cog + cl0;
+  let nco = min(4u, params.cog - cl0);
+  var acc = array<vec4<f32>, 8>(a0, a1, a2, a3, a4, a5, a6, a7);
+  for (var k = 0u; k < 8u; k++) {
+    let ox = x0 + (xb * 8u + k) * params.sw;
+    if (ox >= params.ow) { break; }
+    let base = n * params.out_n + oy * params.out_h + ox * params.out_w;
+    for (var j = 0u; j < nco; j++) {
+      output[base + (co0 + j) * params.out_c] = activate(acc[k][j] + bias[co0 + j]);
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main88(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let t = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + lid;
+  if (t >= params.total) { return; }
+  // Channel blocks vary fastest, so neighbouring invocations (SIMD lanes on a CPU
+  // adapter) share their pixels and take the same border branch.
+  let cb = t % params.ncb;
+  var rest = t / params.ncb;
+  let xb = rest % params.nxb;
+  rest = rest / params.nxb;
+  let px = rest % params.sw;
+  rest = rest / params.sw;
+  let oy = rest % params.oh;
+  let n = rest / params.oh;
+
+  let grp = cb / params.cbg;
+  let cl0 = (cb % params.cbg) * 8u;
+  // Channels past the group's end read a clamped weight and are never stored.
+  let cols = min(vec4<u32>(cl0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cog - 1u));
+  let cols2 = min(vec4<u32>(cl0 + 4u) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cog - 1u));
+  let ci0 = grp * params.cig;
+
+  let q = oy + params.pt;
+  let ky0 = first_tap(q % params.sh, params.dh, params.sh, params.kh, params.sty);
+  let x0 = (px + params.sw - params.pl % params.sw) % params.sw;
+  let r0 = x0 + params.pl + xb * 8u * params.sw;
+  let kx0 = first_tap(r0 % params.sw, params.dw, params.sw, params.kw, params.stx);
+  let iwm = i32(params.iw) - 1;
+
+  // Loop bounds and strides in registers: a uniform read inside the loop is a load per iteration.
+  let cig = params.cig;
+  let in_c = params.in_c;
+  let f_i = params.f_i;
+  let in_w = params.in_w;
+  let kh = params.kh;
+  let kw = params.kw;
+  let sty = params.sty;
+  let stx = params.stx;
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  var a4 = vec4<f32>(0.0);
+  var a5 = vec4<f32>(0.0);
+  var a6 = vec4<f32>(0.0);
+  var a7 = vec4<f32>(0.0);
+  var b0 = vec4<f32>(0.0);
+  var b1 = vec4<f32>(0.0);
+  var b2 = vec4<f32>(0.0);
+  var b3 = vec4<f32>(0.0);
+  var b4 = vec4<f32>(0.0);
+  var b5 = vec4<f32>(0.0);
+  var b6 = vec4<f32>(0.0);
+  var b7 = vec4<f32>(0.0);
+  for (var ky = ky0; ky < kh; ky += sty) {
+    let dy = i32(q) - i32(ky * params.dh);
+    if (dy < 0) { break; }
+    let iy = u32(dy) / params.sh;
+    if (iy >= params.ih) { continue; }
+    let row = n * params.in_n + iy * params.in_h + ci0 * in_c;
+    for (var kx = kx0; kx < kw; kx += stx) {
+      let ixb = (i32(r0) - i32(kx * params.dw)) / i32(params.sw);
+      if (ixb + 7 < 0) { break; }
+      if (ixb > iwm) { continue; }
+      let xs = vec4<i32>(ixb) + vec4<i32>(0, 1, 2, 3);
+      let xs2 = xs + vec4<i32>(4);
+      let valid = (xs >= vec4<i32>(0)) & (xs <= vec4<i32>(iwm));
+      let valid2 = (xs2 >= vec4<i32>(0)) & (xs2 <= vec4<i32>(iwm));
+      let ib = vec4<u32>(row) + vec4<u32>(clamp(xs, vec4<i32>(0), vec4<i32>(iwm))) * in_w;
+      let ib2 = vec4<u32>(row) + vec4<u32>(clamp(xs2, vec4<i32>(0), vec4<i32>(iwm))) * in_w;
+      let wb = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols * params.f_o;
+      let wb2 = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols2 * params.f_o;
+      var xo = 0u;
+      var wo = 0u;
+      if (all(valid) && all(valid2)) {
+        for (var c = 0u; c < cig; c++) {
+          let xv = vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]);
+          let xv2 = vec4<f32>(input[ib2.x + xo], input[ib2.y + xo], input[ib2.z + xo], input[ib2.w + xo]);
+          let wv = vec4<f32>(weights[wb.x + wo], weights[wb.y + wo], weights[wb.z + wo], weights[wb.w + wo]);
+          let wv2 = vec4<f32>(weights[wb2.x + wo], weights[wb2.y + wo], weights[wb2.z + wo], weights[wb2.w + wo]);
+          a0 += xv.x * wv;
+          b0 += xv.x * wv2;
+          a1 += xv.y * wv;
+          b1 += xv.y * wv2;
+          a2 += xv.z * wv;
+          b2 += xv.z * wv2;
+          a3 += xv.w * wv;
+          b3 += xv.w * wv2;
+          a4 += xv2.x * wv;
+          b4 += xv2.x * wv2;
+          a5 += xv2.y * wv;
+          b5 += xv2.y * wv2;
+          a6 += xv2.z * wv;
+          b6 += xv2.z * wv2;
+          a7 += xv2.w * wv;
+          b7 += xv2.w * wv2;
+          xo += in_c;
+          wo += f_i;
+        }
+      } else {
+        // A border block: pixels whose input column is outside read a clamped value and add zero.
+        for (var c = 0u; c < cig; c++) {
+          let xv = select(vec4<f32>(0.0),
+                          vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]), valid);
+          let xv2 = select(vec4<f32>(0.0),
+                           vec4<f32>(input[ib2.x + xo], input[ib2.y + xo], input[ib2.z + xo], input[ib2.w + xo]), valid2);
+          let wv = vec4<f32>(weights[wb.x + wo], weights[wb.y + wo], weights[wb.z + wo], weights[wb.w + wo]);
+          let wv2 = vec4<f32>(weights[wb2.x + wo], weights[wb2.y + wo], weights[wb2.z + wo], weights[wb2.w + wo]);
+          a0 += xv.x * wv;
+          b0 += xv.x * wv2;
+          a1 += xv.y * wv;
+          b1 += xv.y * wv2;
+          a2 += xv.z * wv;
+          b2 += xv.z * wv2;
+          a3 += xv.w * wv;
+          b3 += xv.w * wv2;
+          a4 += xv2.x * wv;
+          b4 += xv2.x * wv2;
+          a5 += xv2.y * wv;
+          b5 += xv2.y * wv2;
+          a6 += xv2.z * wv;
+          b6 += xv2.z * wv2;
+          a7 += xv2.w * wv;
+          b7 += xv2.w * wv2;
+          xo += in_c;
+          wo += f_i;
+        }
+      }
+    }
+  }
+
+  let co0 = grp * params.cog + cl0;
+  let nco = min(8u, params.cog - cl0);
+  var acc = array<vec4<f32>, 8>(a0, a1, a2, a3, a4, a5, a6, a7);
+  var acc2 = array<vec4<f32>, 8>(b0, b1, b2, b3, b4, b5, b6, b7);
+  for (var k = 0u; k < 8u; k++) {
+    let ox = x0 + (xb * 8u + k) * params.sw;
+    if (ox >= params.ow) { break; }
+    let base = n * params.out_n + oy * params.out_h + ox * params.out_w;
+    for (var j = 0u; j < nco; j++) {
+      let v = select(acc[k][j % 4u], acc2[k][j % 4u], j >= 4u);
+      output[base + (co0 + j) * params.out_c] = activate(v + bias[co0 + j]);
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main84(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let t = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + lid;
+  if (t >= params.total) { return; }
+  // Channel blocks vary fastest, so neighbouring invocations (SIMD lanes on a CPU
+  // adapter) share their pixels and take the same border branch.
+  let cb = t % params.ncb;
+  var rest = t / params.ncb;
+  let xb = rest % params.nxb;
+  rest = rest / params.nxb;
+  let px = rest % params.sw;
+  rest = rest / params.sw;
+  let oy = rest % params.oh;
+  let n = rest / params.oh;
+
+  let grp = cb / params.cbg;
+  let cl0 = (cb % params.cbg) * 8u;
+  // Channels past the group's end read a clamped weight and are never stored.
+  let cols = min(vec4<u32>(cl0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cog - 1u));
+  let cols2 = min(vec4<u32>(cl0 + 4u) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cog - 1u));
+  let ci0 = grp * params.cig;
+
+  let q = oy + params.pt;
+  let ky0 = first_tap(q % params.sh, params.dh, params.sh, params.kh, params.sty);
+  let x0 = (px + params.sw - params.pl % params.sw) % params.sw;
+  let r0 = x0 + params.pl + xb * 4u * params.sw;
+  let kx0 = first_tap(r0 % params.sw, params.dw, params.sw, params.kw, params.stx);
+  let iwm = i32(params.iw) - 1;
+
+  // Loop bounds and strides in registers: a uniform read inside the loop is a load per iteration.
+  let cig = params.cig;
+  let in_c = params.in_c;
+  let f_i = params.f_i;
+  let in_w = params.in_w;
+  let kh = params.kh;
+  let kw = params.kw;
+  let sty = params.sty;
+  let stx = params.stx;
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  var b0 = vec4<f32>(0.0);
+  var b1 = vec4<f32>(0.0);
+  var b2 = vec4<f32>(0.0);
+  var b3 = vec4<f32>(0.0);
+  for (var ky = ky0; ky < kh; ky += sty) {
+    let dy = i32(q) - i32(ky * params.dh);
+    if (dy < 0) { break; }
+    let iy = u32(dy) / params.sh;
+    if (iy >= params.ih) { continue; }
+    let row = n * params.in_n + iy * params.in_h + ci0 * in_c;
+    for (var kx = kx0; kx < kw; kx += stx) {
+      let ixb = (i32(r0) - i32(kx * params.dw)) / i32(params.sw);
+      if (ixb + 3 < 0) { break; }
+      if (ixb > iwm) { continue; }
+      let xs = vec4<i32>(ixb) + vec4<i32>(0, 1, 2, 3);
+      let valid = (xs >= vec4<i32>(0)) & (xs <= vec4<i32>(iwm));
+      let xc = vec4<u32>(clamp(xs, vec4<i32>(0), vec4<i32>(iwm)));
+      let ib = vec4<u32>(row) + xc * in_w;
+      let wb = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols * params.f_o;
+      let wb2 = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols2 * params.f_o;
+      var xo = 0u;
+      var wo = 0u;
+      if (all(valid)) {
+        for (var c = 0u; c < cig; c++) {
+          let xv = vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]);
+          let wv = vec4<f32>(weights[wb.x + wo], weights[wb.y + wo], weights[wb.z + wo], weights[wb.w + wo]);
+          let wv2 = vec4<f32>(weights[wb2.x + wo], weights[wb2.y + wo], weights[wb2.z + wo], weights[wb2.w + wo]);
+          a0 += xv.x * wv;
+          b0 += xv.x * wv2;
+          a1 += xv.y * wv;
+          b1 += xv.y * wv2;
+          a2 += xv.z * wv;
+          b2 += xv.z * wv2;
+          a3 += xv.w * wv;
+          b3 += xv.w * wv2;
+          xo += in_c;
+          wo += f_i;
+        }
+      } else {
+        // A border block: pixels whose input column is outside read a clamped value and add zero.
+        for (var c = 0u; c < cig; c++) {
+          let xv = select(vec4<f32>(0.0),
+                          vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]), valid);
+          let wv = vec4<f32>(weights[wb.x + wo], weights[wb.y + wo], weights[wb.z + wo], weights[wb.w + wo]);
+          let wv2 = vec4<f32>(weights[wb2.x + wo], weights[wb2.y + wo], weights[wb2.z + wo], weights[wb2.w + wo]);
+          a0 += xv.x * wv;
+          b0 += xv.x * wv2;
+          a1 += xv.y * wv;
+          b1 += xv.y * wv2;
+          a2 += xv.z * wv;
+          b2 += xv.z * wv2;
+          a3 += xv.w * wv;
+          b3 += xv.w * wv2;
+          xo += in_c;
+          wo += f_i;
+        }
+      }
+    }
+  }
+
+  let co0 = grp * params.cog + cl0;
+  let nco = min(8u, params.cog - cl0);
+  var acc = array<vec4<f32>, 4>(a0, a1, a2, a3);
+  var acc2 = array<vec4<f32>, 4>(b0, b1, b2, b3);
+  for (var k = 0u; k < 4u; k++) {
+    let ox = x0 + (xb * 4u + k) * params.sw;
+    if (ox >= params.ow) { break; }
+    let base = n * params.out_n + oy * params.out_h + ox * params.out_w;
+    for (var j = 0u; j < nco; j++) {
+      let v = select(acc[k][j % 4u], acc2[k][j % 4u], j >= 4u);
+      output[base + (co0 + j) * params.out_c] = activate(v + bias[co0 + j]);
+    }
+  }
+}
+

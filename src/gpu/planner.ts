@@ -1,0 +1,547 @@
+/**
+ * The planner: which kernel runs a geometry, with which tiles, and how a call
+ * too large for the device is split. Pure (no GPU); every choice of kernel and
+ * variant the engine makes is made here.
+ *
+ * ## Cost model
+ *
+ * A kernel's estimated time is
+ *
+ *   cost = issuedMacs / rate + bytesMoved / bandwidth + threads · threadOverhead + passes · passOverhead
+ *
+ * in arbitrary units, where `issuedMacs` counts the multiply-adds the kernel
+ * really executes (inserted zeros included where it multiplies them) and
+ * `rate` is the kernel's relative arithmetic efficiency on the adapter class:
+ *
+ * | kernel            | issued multiply-adds                         | extra memory traffic             |
+ * |-------------------|----------------------------------------------|----------------------------------|
+ * | subpixel          | Σ over output pixels of its phase's taps,    | —                                |
+ * |                   | in whole register blocks (empty lanes count) |                                  |
+ * | im2col-gemm       | every tap of every output pixel (dense)      | —                                |
+ * | zero-insertion    | every tap of every output pixel (dense)      | upsampled input, written + read  |
+ * | gemm-col2im       | every tap of every input pixel               | column buffer, written + read    |
+ * | scatter           | every tap of every input pixel               | output read-modify-write per tap |
+ *
+ * Rates (relative) by adapter class. On a software adapter (SwiftShader) every
+ * storage load is a per-lane gather, barriers are expensive, and speed follows
+ * multiply-adds per load: subpixel's rate is scaled by its register block's
+ * intensity (8 × 8 = 1, 8 × 4 or 4 × 8 = 0.67, 4 × 4 = 0.5), and its empty block
+ * lanes count as issued work. So a layer with one or three output channels goes
+ * to gemm-col2im, whose GEMM tiles are filled by channels × taps, and wide
+ * layers go to subpixel. On a hardware adapter the workgroup-tiled variants get
+ * the top rates. The software constants were fitted to SwiftShader timings of
+ * every kernel on the benchmark's decoder layers (batch 1, Node + Dawn, two
+ * shared CPU cores; repeated runs differ by up to 1.5×, so near-ties may go
+ * either way); they only need to rank kernels, not predict milliseconds.
+ */
+import { DeconvError } from '../errors.js';
+import type { ConvTranspose2dGeometry } from '../types.js';
+import { tensorStrides } from '../geometry.js';
+import type { Kernel, KernelName } from './kernel.js';
+import { KERNEL_NAMES } from './kernel.js';
+import { allKernels } from './kernels/index.js';
+
+/** Relative multiply-add rates per kernel, by adapter class (higher is faster). */
+export const RATES: Record<'software' | 'hardware', Record<KernelName, number>> = {
+  software: { subpixel: 1.0, 'gemm-col2im': 1.0, scatter: 0.8, 'im2col-gemm': 0.8, 'zero-insertion': 0.3 },
+  hardware: { subpixel: 1.0, 'gemm-col2im': 0.8, scatter: 0.4, 'im2col-gemm': 0.9, 'zero-insertion': 0.3 },
+};
+/** Bytes of extra memory traffic that cost as much as one multiply-add at rate 1 (one float moved ≈ one multiply-add). */
+const BYTES_PER_MAC = 4;
+/** Fixed cost of one pass (dispatch), in multiply-add units. */
+const PASS_OVERHEAD = 20_000;
+/**
+ * Set-up cost of one thread (index decomposition, integer divisions, tap
+ * search, epilogue), in multiply-add units: it decides layers whose threads
+ * have little work each, such as depthwise ones.
+ */
+const THREAD_OVERHEAD: Record<KernelName, number> = {
+  // Phase decomposition (several integer divisions, tap search) and a 64-output epilogue.
+  subpixel: 800,
+  'gemm-col2im': 400,
+  'im2col-gemm': 400,
+  scatter: 400,
+  'zero-insertion': 400,
+};
+
+/** Variant and tile sizes of the subpixel kernel. */
+export interface SubpixelConfig {
+  variant: 'register' | 'tiled';
+  /** register: same-phase output pixels per thread (4 or 8). */
+  pixels: number;
+  /** register: output channels per thread (4 or 8). */
+  channels: number;
+  /** register: threads per workgroup. tiled: WX × WY threads, each 4 pixels × 4 channels. */
+  wg: number;
+  wx: number;
+  wy: number;
+  tk: number;
+}
+
+/** One piece of a split call: a batch range, an output row band and the input rows it reads. */
+export interface PlanPiece {
+  n0: number;
+  n1: number;
+  oy0: number;
+  oy1: number;
+  iy0: number;
+  iy1: number;
+  /** The piece as a geometry of its own (input rows iy0…iy1, output rows oy0…oy1). */
+  geometry: ConvTranspose2dGeometry;
+}
+
+/** What {@link plan} decides. */
+export interface Plan {
+  kernel: KernelName;
+  /** Why this kernel: the user's choice, or the cost comparison. */
+  reason: string;
+  /** Estimated cost per supported kernel (lower is better); absent when unsupported. */
+  costs: Partial<Record<KernelName, number>>;
+  /** Why each unsupported kernel cannot run this geometry. */
+  unsupported: Partial<Record<KernelName, string>>;
+  /** Tiles of the subpixel kernel when it is chosen, else null. */
+  subpixel: SubpixelConfig | null;
+  /** Workgroups of the main pass of the first piece and their folded grid (subpixel and zero-insertion; else null). */
+  dispatch: { workgroups: number; grid: [number, number, number] } | null;
+  /** One piece when the call fits the device; several when it is split by batch or output rows. */
+  pieces: PlanPiece[];
+}
+
+/** Options of {@link plan}. */
+export interface PlanOptions {
+  /** A kernel name forces that kernel; 'auto' (default) picks by cost. */
+  kernel?: KernelName | 'auto';
+  /** True on a software adapter (SwiftShader). */
+  software?: boolean;
+  /** Kernels to consider; defaults to the five of the library. */
+  kernels?: readonly Kernel[];
+}
+
+/** Greatest common divisor of positive integers. */
+export function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * Σ over output positions of one axis of the number of taps its phase visits;
+ * with `block` > 1, each phase's positions are rounded up to whole blocks (the
+ * register-blocked subpixel computes `block` same-phase pixels per thread).
+ */
+export function phaseTaps(out: number, pad: number, s: number, d: number, k: number, block = 1): number {
+  const step = s / gcd(s, d);
+  let total = 0;
+  for (let p = 0; p < s; p++) {
+    let k0 = -1;
+    for (let t = 0; t < Math.min(k, step); t++) {
+      if ((t * d) % s === p) {
+        k0 = t;
+        break;
+      }
+    }
+    const taps = k0 < 0 ? 0 : Math.ceil((k - k0) / step);
+    const o0 = (((p - pad) % s) + s) % s;
+    const count = o0 < out ? Math.ceil((out - o0) / s) : 0;
+    total += taps * Math.ceil(count / block) * block;
+  }
+  return total;
+}
+
+/**
+ * Multiply-adds a kernel issues for `g` (see the table above). For subpixel, pass
+ * its config to count the empty lanes of partly filled register blocks.
+ */
+export function issuedMacs(name: KernelName, g: ConvTranspose2dGeometry, subpixel?: SubpixelConfig): number {
+  const perPixel = g.inChannelsPerGroup * g.outChannels * g.batch;
+  switch (name) {
+    case 'subpixel': {
+      const rows = phaseTaps(g.outHeight, g.padding[0], g.strides[0], g.dilations[0], g.kernelHeight);
+      if (!subpixel) {
+        return perPixel * rows * phaseTaps(g.outWidth, g.padding[2], g.strides[1], g.dilations[1], g.kernelWidth);
+      }
+      const pixels = subpixel.variant === 'register' ? subpixel.pixels : 1;
+      const block = subpixel.variant === 'register' ? subpixel.channels : subpixel.wy * 4;
+      const cols = phaseTaps(g.outWidth, g.padding[2], g.strides[1], g.dilations[1], g.kernelWidth, pixels);
+      const channels = g.groups * Math.ceil(g.outChannelsPerGroup / block) * block;
+      return g.batch * g.inChannelsPerGroup * channels * rows * cols;
+    }
+    case 'im2col-gemm':
+    case 'zero-insertion':
+      return perPixel * g.outHeight * g.outWidth * g.kernelHeight * g.kernelWidth;
+    case 'gemm-col2im':
+    case 'scatter':
+      return perPixel * g.inHeight * g.inWidth * g.kernelHeight * g.kernelWidth;
+  }
+}
+
+/**
+ * Relative multiply-adds per load of a subpixel variant: a register block of C
+ * channels × P pixels does C·P multiply-adds per C + P loads, normalized to the
+ * 8 × 8 block; the tiled variant reads from workgroup memory (1).
+ */
+export function subpixelIntensity(c: SubpixelConfig): number {
+  if (c.variant !== 'register') return 1;
+  return (c.channels * c.pixels) / (c.channels + c.pixels) / 4;
+}
+
+function extraBytes(name: KernelName, g: ConvTranspose2dGeometry, kernel: Kernel): number {
+  switch (name) {
+    case 'zero-insertion':
+    case 'gemm-col2im':
+      return 2 * kernel.scratchBytes(g);
+    case 'scatter':
+      return 8 * g.batch * g.inHeight * g.inWidth * g.kernelHeight * g.kernelWidth * g.outChannels;
+    default:
+      return 0;
+  }
+}
+
+const PASSES: Record<KernelName, (g: ConvTranspose2dGeometry) => number> = {
+  subpixel: () => 1,
+  'im2col-gemm': () => 1,
+  'zero-insertion': () => 2,
+  'gemm-col2im': () => 2,
+  scatter: (g) =>
+    Math.min(
+      g.kernelHeight * g.kernelWidth,
+      Math.ceil(g.kernelHeight / g.strides[0]) * Math.ceil(g.kernelWidth / g.strides[1]),
+    ) + 1,
+};
+
+/** Approximate threads a kernel launches for `g` (from each kernel's work per thread). */
+export function threadCount(name: KernelName, g: ConvTranspose2dGeometry, subpixel?: SubpixelConfig): number {
+  const c = Math.ceil;
+  const cog = g.outChannelsPerGroup;
+  switch (name) {
+    case 'subpixel':
+      return subpixel ? subpixelWorkgroups(g, subpixel) * subpixel.wg : g.outputSize / 16;
+    case 'gemm-col2im':
+      return (
+        g.groups * g.batch * c((cog * g.kernelHeight * g.kernelWidth) / 8) * c((g.inHeight * g.inWidth) / 8) +
+        g.outputSize / 16
+      );
+    case 'im2col-gemm':
+      return g.groups * c(cog / 4) * c((g.batch * g.outHeight * g.outWidth) / 4);
+    case 'scatter':
+      return g.batch * g.groups * c(cog / 4) * g.inHeight * c(g.inWidth / 4) * PASSES.scatter(g) + g.outputSize / 64;
+    case 'zero-insertion':
+      return g.inputSize + g.batch * g.groups * g.outHeight * c(g.outWidth / 4) * c(cog / 4);
+  }
+}
+
+/** Estimated cost of running `g` with a kernel on an adapter class (arbitrary units). */
+export function estimateCost(
+  kernel: Kernel,
+  g: ConvTranspose2dGeometry,
+  software: boolean,
+  limits: GPUSupportedLimits,
+): number {
+  let rate = RATES[software ? 'software' : 'hardware'][kernel.name];
+  let sub: SubpixelConfig | undefined;
+  if (kernel.name === 'subpixel') {
+    sub = subpixelConfig(g, limits, software);
+    rate *= subpixelIntensity(sub);
+  }
+  return (
+    issuedMacs(kernel.name, g, sub) / rate +
+    threadCount(kernel.name, g, sub) * THREAD_OVERHEAD[kernel.name] +
+    extraBytes(kernel.name, g, kernel) / BYTES_PER_MAC +
+    PASSES[kernel.name](g) * PASS_OVERHEAD
+  );
+}
+
+/**
+ * Variant and tiles of the subpixel kernel. Software adapters get the
+ * register-blocked variant (no workgroup memory, no barriers; on SwiftShader
+ * every storage load is a per-lane gather, so outputs per load decide speed);
+ * hardware
+ * adapters get workgroup tiles shaped to the output channels per group, so a
+ * narrow layer (3 channels) does not waste a 64-wide channel tile.
+ */
+export function subpixelConfig(
+  g: ConvTranspose2dGeometry,
+  limits: GPUSupportedLimits,
+  software: boolean,
+): SubpixelConfig {
+  const maxThreads = Math.min(limits.maxComputeInvocationsPerWorkgroup, 256);
+  if (software) {
+    // 8 × 8 outputs per thread read 16 values per 64 multiply-adds; smaller blocks only
+    // where the layer is too narrow to fill them (few channels, or few columns per phase).
+    const channels = g.outChannelsPerGroup > 4 ? 8 : 4;
+    const pixels = Math.ceil(g.outWidth / g.strides[1]) > 4 ? 8 : 4;
+    return { variant: 'register', pixels, channels, wg: Math.min(64, maxThreads), wx: 0, wy: 0, tk: 0 };
+  }
+  const cog = g.outChannelsPerGroup;
+  let wy = cog >= 48 ? 16 : cog >= 24 ? 8 : cog >= 8 ? 2 : 1;
+  let wx = Math.floor(maxThreads / wy);
+  wx = Math.min(wx, limits.maxComputeWorkgroupSizeX, 64);
+  wy = Math.min(wy, limits.maxComputeWorkgroupSizeY);
+  let tk = 16;
+  while (tk > 4 && tk * 4 * (wx + wy) * 4 > limits.maxComputeWorkgroupStorageSize) tk /= 2;
+  return { variant: 'tiled', pixels: 4, channels: 4, wg: wx * wy, wx, wy, tk };
+}
+
+/** Workgroups of the subpixel kernel's single pass for `g`. */
+export function subpixelWorkgroups(g: ConvTranspose2dGeometry, c: SubpixelConfig): number {
+  const [sh, sw] = g.strides;
+  if (c.variant === 'register') {
+    const cbg = Math.ceil(g.outChannelsPerGroup / c.channels);
+    const nxb = Math.ceil(Math.ceil(g.outWidth / sw) / c.pixels);
+    return Math.ceil((g.batch * g.outHeight * sw * cbg * g.groups * nxb) / c.wg);
+  }
+  const nmt = Math.ceil((g.batch * Math.ceil(g.outHeight / sh) * Math.ceil(g.outWidth / sw)) / (c.wx * 4));
+  const nnt = Math.ceil(g.outChannelsPerGroup / (c.wy * 4));
+  return nmt * nnt * g.groups * sh * sw;
+}
+
+/**
+ * The geometry of one piece: batch n0…n1, input rows iy0…iy1 and output rows
+ * oy0…oy1 of `g`. The band's first output row becomes row 0 by raising the top
+ * padding to padTop + oy0 − iy0·strideH; the bottom padding and output padding
+ * are set so that F − padTop − padBottom + outputPadding = band rows.
+ */
+export function subGeometry(
+  g: ConvTranspose2dGeometry,
+  n0: number,
+  n1: number,
+  iy0: number,
+  iy1: number,
+  oy0: number,
+  oy1: number,
+): ConvTranspose2dGeometry {
+  const [sh] = g.strides;
+  const [dh] = g.dilations;
+  const batch = n1 - n0;
+  const inHeight = iy1 - iy0;
+  const outHeight = oy1 - oy0;
+  const pt = g.padding[0] + oy0 - iy0 * sh;
+  const fullHeight = (inHeight - 1) * sh + dh * (g.kernelHeight - 1) + 1;
+  const rest = fullHeight - pt - outHeight;
+  const pb = Math.max(rest, 0);
+  const oph = Math.max(-rest, 0);
+  const layout = g.inputLayout;
+  const inputShape: [number, number, number, number] =
+    layout === 'nchw' ? [batch, g.inChannels, inHeight, g.inWidth] : [batch, inHeight, g.inWidth, g.inChannels];
+  const outputShape: [number, number, number, number] =
+    layout === 'nchw' ? [batch, g.outChannels, outHeight, g.outWidth] : [batch, outHeight, g.outWidth, g.outChannels];
+  const inputSize = batch * g.inChannels * inHeight * g.inWidth;
+  const outputSize = batch * g.outChannels * outHeight * g.outWidth;
+  return {
+    ...g,
+    batch,
+    inHeight,
+    outHeight,
+    fullHeight,
+    padding: [pt, pb, g.padding[2], g.padding[3]],
+    outputPadding: [oph, g.outputPadding[1]],
+    inputShape,
+    outputShape,
+    inputStrides: tensorStrides(layout, g.inChannels, inHeight, g.inWidth),
+    outputStrides: tensorStrides(layout, g.outChannels, outHeight, g.outWidth),
+    inputSize,
+    outputSize,
+    usefulMacs: Math.round((g.usefulMacs * outputSize) / g.outputSize),
+  };
+}
+
+/** Input rows [iy0, iy1) that output rows [oy0, oy1) read; never empty, and iy0·sh ≤ oy0 + padTop. */
+export function inputRows(g: ConvTranspose2dGeometry, oy0: number, oy1: number): [number, number] {
+  const [sh] = g.strides;
+  const reach = g.dilations[0] * (g.kernelHeight - 1);
+  const pt = g.padding[0];
+  const hi = Math.min(g.inHeight - 1, Math.floor((oy0 + pt) / sh));
+  const iy0 = Math.max(0, Math.min(Math.ceil((oy0 + pt - reach) / sh), hi));
+  const iy1 = Math.max(iy0 + 1, Math.min(g.inHeight, Math.floor((oy1 - 1 + pt) / sh) + 1));
+  return [iy0, iy1];
+}
+
+/** Largest buffer (bytes) a piece may bind: the smaller of the binding and buffer limits. */
+export function maxBinding(limits: GPUSupportedLimits): number {
+  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+}
+
+function pieceFits(kernel: Kernel, g: ConvTranspose2dGeometry, limits: GPUSupportedLimits): boolean {
+  const max = maxBinding(limits);
+  return (
+    g.inputSize * 4 <= max &&
+    g.outputSize * 4 <= max &&
+    // The kernel knows whether its scratch fits (some chunk it internally).
+    kernel.unsupported(g, limits) === null
+  );
+}
+
+/**
+ * Splits `g` into pieces that each fit the device: whole when it fits, else by
+ * batch, else (batch 1) by output row bands.
+ * @throws DeconvError('DEVICE_LIMIT') when even one output row of one batch element cannot fit.
+ */
+export function splitPieces(kernel: Kernel, g: ConvTranspose2dGeometry, limits: GPUSupportedLimits): PlanPiece[] {
+  const max = maxBinding(limits);
+  if (g.filterSize * 4 > max) {
+    throw new DeconvError(
+      'DEVICE_LIMIT',
+      `filter of ${g.filterSize * 4} bytes exceeds this device's largest storage binding (${max} bytes)`,
+      'filter',
+    );
+  }
+  const whole = (n0: number, n1: number): PlanPiece => {
+    const geometry = n0 === 0 && n1 === g.batch ? g : subGeometry(g, n0, n1, 0, g.inHeight, 0, g.outHeight);
+    return { n0, n1, oy0: 0, oy1: g.outHeight, iy0: 0, iy1: g.inHeight, geometry };
+  };
+  if (pieceFits(kernel, g, limits)) return [whole(0, g.batch)];
+  // By batch: the largest batch chunk that fits (cost is linear in batch).
+  let nb = g.batch;
+  while (nb > 1 && !pieceFits(kernel, subGeometry(g, 0, nb, 0, g.inHeight, 0, g.outHeight), limits)) {
+    nb = Math.max(1, Math.floor(nb / 2));
+  }
+  if (pieceFits(kernel, subGeometry(g, 0, nb, 0, g.inHeight, 0, g.outHeight), limits)) {
+    const pieces: PlanPiece[] = [];
+    for (let n0 = 0; n0 < g.batch; n0 += nb) pieces.push(whole(n0, Math.min(g.batch, n0 + nb)));
+    return pieces;
+  }
+  // By output rows, one batch element at a time.
+  const bands = (rows: number): PlanPiece[] | null => {
+    const out: PlanPiece[] = [];
+    for (let n = 0; n < g.batch; n++) {
+      for (let oy0 = 0; oy0 < g.outHeight; oy0 += rows) {
+        const oy1 = Math.min(g.outHeight, oy0 + rows);
+        const [iy0, iy1] = inputRows(g, oy0, oy1);
+        const geometry = subGeometry(g, n, n + 1, iy0, iy1, oy0, oy1);
+        if (!pieceFits(kernel, geometry, limits)) return null;
+        out.push({ n0: n, n1: n + 1, oy0, oy1, iy0, iy1, geometry });
+      }
+    }
+    return out;
+  };
+  const perRow = Math.max(g.outChannels * g.outWidth * 4, 1);
+  let rows = Math.max(1, Math.min(g.outHeight, Math.floor(max / perRow)));
+  for (;;) {
+    const pieces = bands(rows);
+    if (pieces) return pieces;
+    if (rows === 1) break;
+    rows = Math.max(1, Math.floor(rows / 2));
+  }
+  const one = subGeometry(g, 0, 1, ...inputRows(g, 0, 1), 0, 1);
+  throw new DeconvError(
+    'DEVICE_LIMIT',
+    `kernel '${kernel.name}' cannot fit even one output row of this call within the device's largest storage binding ` +
+      `(${max} bytes): a row needs ${one.outputSize * 4} output bytes, ${one.inputSize * 4} input bytes and ` +
+      `${kernel.scratchBytes(one)} scratch bytes`,
+    'inputShape',
+  );
+}
+
+/** The kernel object for a name. */
+export function kernelByName(name: KernelName, kernels: readonly Kernel[] = allKernels()): Kernel {
+  const k = kernels.find((x) => x.name === name);
+  if (!k) throw new DeconvError('INVALID_ARGUMENT', `kernel = "${name}": not available`, 'options.kernel');
+  return k;
+}
+
+/**
+ * Plans a call: picks the kernel (the given one, or by the cost model above for
+ * 'auto'), its tiles, and the pieces that fit the device's limits.
+ * @throws DeconvError('UNSUPPORTED_BY_KERNEL') when a named kernel cannot run `g`;
+ *   DeconvError('DEVICE_LIMIT') when nothing fits; DeconvError('INVALID_ARGUMENT') for an unknown kernel name.
+ */
+export function plan(g: ConvTranspose2dGeometry, limits: GPUSupportedLimits, options: PlanOptions = {}): Plan {
+  const software = options.software ?? false;
+  const kernels = options.kernels ?? allKernels();
+  const want = options.kernel ?? 'auto';
+  if (want !== 'auto' && !KERNEL_NAMES.includes(want)) {
+    throw new DeconvError(
+      'INVALID_ARGUMENT',
+      `options.kernel = ${JSON.stringify(want)}: must be 'auto' or one of ${KERNEL_NAMES.map((k) => `'${k}'`).join(', ')}`,
+      'options.kernel',
+    );
+  }
+  const costs: Partial<Record<KernelName, number>> = {};
+  const unsupported: Partial<Record<KernelName, string>> = {};
+  const piecesOf = new Map<KernelName, PlanPiece[]>();
+  const unbounded = { ...limitsRecord(limits), maxStorageBufferBindingSize: Infinity, maxBufferSize: Infinity };
+  const unsupportedCode: Partial<Record<KernelName, 'UNSUPPORTED_BY_KERNEL' | 'DEVICE_LIMIT'>> = {};
+  for (const k of kernels) {
+    if (want !== 'auto' && k.name !== want) continue;
+    // A reason that remains with unbounded buffers is about the geometry, not the device.
+    const why = k.unsupported(g, unbounded as unknown as GPUSupportedLimits);
+    if (why) {
+      unsupported[k.name] = why;
+      unsupportedCode[k.name] = 'UNSUPPORTED_BY_KERNEL';
+      continue;
+    }
+    try {
+      const pieces = splitPieces(k, g, limits);
+      piecesOf.set(k.name, pieces);
+      // Splitting repeats the filter reads and adds passes; charge it.
+      costs[k.name] = estimateCost(k, g, software, limits) + (pieces.length - 1) * PASS_OVERHEAD * 4;
+    } catch (e) {
+      if (!(e instanceof DeconvError)) throw e;
+      unsupported[k.name] = e.message;
+      unsupportedCode[k.name] = e.code === 'DEVICE_LIMIT' ? 'DEVICE_LIMIT' : 'UNSUPPORTED_BY_KERNEL';
+    }
+  }
+  let chosen: KernelName;
+  let reason: string;
+  if (want !== 'auto') {
+    if (!piecesOf.has(want)) {
+      const why = unsupported[want] ?? 'not available';
+      const code = unsupportedCode[want] ?? 'UNSUPPORTED_BY_KERNEL';
+      throw new DeconvError(code, `kernel '${want}' cannot run this geometry: ${why}`, 'options.kernel');
+    }
+    chosen = want;
+    reason = `kernel '${want}' requested`;
+  } else {
+    const ranked = (Object.entries(costs) as [KernelName, number][]).sort((a, b) => a[1] - b[1]);
+    if (ranked.length === 0) {
+      throw new DeconvError(
+        'DEVICE_LIMIT',
+        `no kernel can run this geometry on this device: ${Object.entries(unsupported)
+          .map(([k, why]) => `${k}: ${why}`)
+          .join('; ')}`,
+        'inputShape',
+      );
+    }
+    chosen = ranked[0]![0];
+    const runnerUp = ranked[1];
+    reason =
+      `lowest estimated cost on a ${software ? 'software' : 'hardware'} adapter` +
+      (runnerUp ? ` (${(runnerUp[1] / ranked[0]![1]).toFixed(2)}× below '${runnerUp[0]}')` : '');
+  }
+  const pieces = piecesOf.get(chosen)!;
+  const first = pieces[0]!.geometry;
+  let subpixel: SubpixelConfig | null = null;
+  let workgroups = 0;
+  if (chosen === 'subpixel') {
+    subpixel = subpixelConfig(first, limits, software);
+    workgroups = subpixelWorkgroups(first, subpixel);
+  } else if (chosen === 'zero-insertion') {
+    const threads =
+      first.batch *
+      first.outHeight *
+      Math.ceil(first.outWidth / 4) *
+      Math.ceil(first.outChannelsPerGroup / 4) *
+      first.groups;
+    workgroups = Math.ceil(threads / 64);
+  }
+  const dispatch =
+    workgroups > 0 ? { workgroups, grid: foldGrid(workgroups, limits.maxComputeWorkgroupsPerDimension) } : null;
+  return { kernel: chosen, reason, costs, unsupported, subpixel, dispatch, pieces };
+}
+
+/** A plain copy of a limits object (GPUSupportedLimits' members are prototype getters). */
+export function limitsRecord(limits: GPUSupportedLimits): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key in limits) {
+    const v = (limits as unknown as Record<string, unknown>)[key];
+    if (typeof v === 'number') out[key] = v;
+  }
+  return out;
+}
+
+/** Same folding as the runtime's (x fastest), without throwing. */
+function foldGrid(total: number, max: number): [number, number, number] {
+  if (total <= max) return [total, 1, 1];
+  const rest = Math.ceil(total / max);
+  if (rest <= max) return [max, rest, 1];
+  return [max, max, Math.ceil(rest / max)];
+}

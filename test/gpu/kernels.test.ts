@@ -1,0 +1,115 @@
+/**
+ * Every kernel × every golden case, and 300 random geometries per kernel (and per
+ * subpixel variant), through the engine in Node on Dawn, against the CPU reference
+ * within atol 1e-4 + rtol 1e-4. No adapter → getDevice throws → these tests fail.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../../src/gpu/engine.js';
+import { KERNEL_NAMES } from '../../src/gpu/kernel.js';
+import { runKernel } from '../../src/gpu/context.js';
+import type { Kernel } from '../../src/gpu/kernel.js';
+import { encodeSubpixel, subpixelKernel } from '../../src/gpu/kernels/subpixel.js';
+import type { SubpixelConfig } from '../../src/gpu/planner.js';
+import { resolveConvTranspose2d } from '../../src/geometry.js';
+import { convTranspose2dCpu } from '../../src/cpu.js';
+import { compare, getDevice, randomCase, rng, withErrorScopes } from '../helpers/gpu.js';
+import { checkCases, checkGolden, GOLDEN, randomCases } from '../helpers/cases.js';
+
+let device: GPUDevice;
+let engine: Engine;
+let hardwareEngine: Engine;
+beforeAll(async () => {
+  ({ device } = await getDevice());
+  engine = await createEngine({ device, fallback: 'none' });
+  // Same device, planner told it is a hardware adapter: the workgroup-tiled variants.
+  hardwareEngine = await createEngine({ device, fallback: 'none', software: false });
+});
+afterAll(() => {
+  engine?.destroy();
+  hardwareEngine?.destroy();
+  device?.destroy();
+});
+
+describe('GPU kernels in Node (Dawn)', () => {
+  it('runs on a WebGPU device', () => {
+    expect(engine.backend).toBe('webgpu');
+    expect(engine.kernels).toEqual(KERNEL_NAMES);
+    expect(GOLDEN.length).toBeGreaterThanOrEqual(30);
+  });
+
+  for (const kernel of KERNEL_NAMES) {
+    it(`${kernel}: every golden case`, async () => {
+      const failures = await withErrorScopes(device, () => checkGolden(engine, kernel));
+      expect(failures).toEqual([]);
+    });
+
+    it(`${kernel}: 300 random geometries`, async () => {
+      const failures = await withErrorScopes(device, () =>
+        checkCases(engine, kernel, randomCases(1000 + kernel.length, 300)),
+      );
+      expect(failures).toEqual([]);
+    });
+  }
+
+  for (const kernel of ['subpixel', 'gemm-col2im', 'im2col-gemm'] as const) {
+    it(`${kernel} (workgroup-tiled variant): golden cases and 300 random geometries`, async () => {
+      const failures = await withErrorScopes(device, async () => [
+        ...(await checkGolden(hardwareEngine, kernel)),
+        ...(await checkCases(hardwareEngine, kernel, randomCases(2000 + kernel.length, 300))),
+      ]);
+      expect(failures).toEqual([]);
+    });
+  }
+
+  // Random cases with up to 10 channels per group and 9 input columns, so partial
+  // channel and pixel blocks of every register-block size occur.
+  const configs: SubpixelConfig[] = [
+    ...([4, 8] as const).flatMap((channels) =>
+      ([4, 8] as const).map((pixels): SubpixelConfig => ({
+        variant: 'register',
+        channels,
+        pixels,
+        wg: 64,
+        wx: 0,
+        wy: 0,
+        tk: 0,
+      })),
+    ),
+    { variant: 'tiled', channels: 4, pixels: 4, wg: 64, wx: 16, wy: 4, tk: 8 },
+  ];
+  for (const config of configs) {
+    const name =
+      config.variant === 'register'
+        ? `${config.channels}ch_x_${config.pixels}px`
+        : `tiled_${config.wx}x${config.wy}_tk${config.tk}`;
+    it(`subpixel ${name}: 300 random geometries with wider layers`, async () => {
+      const kernel: Kernel = { ...subpixelKernel, encode: (ctx, g, b) => encodeSubpixel(ctx, g, b, config) };
+      const rand = rng(500 + name.length);
+      const cases = Array.from({ length: 300 }, (_, i) =>
+        randomCase(rand, i, { maxOutChannelsPerGroup: 10, maxInWidth: 9 }),
+      );
+      const failures: string[] = [];
+      await withErrorScopes(device, async () => {
+        const outs = await Promise.all(
+          cases.map((c) =>
+            runKernel(
+              device,
+              kernel,
+              resolveConvTranspose2d(c.inputShape, c.filterShape, c.options),
+              c.input,
+              c.filter,
+            ),
+          ),
+        );
+        cases.forEach((c, i) => {
+          const cmp = compare(
+            outs[i]!,
+            convTranspose2dCpu(c.input, c.inputShape, c.filter, c.filterShape, c.options).data,
+          );
+          if (!cmp.ok) failures.push(`${c.name}: ${cmp.message}`);
+        });
+      });
+      expect(failures).toEqual([]);
+    });
+  }
+});

@@ -1,0 +1,163 @@
+/** The planner, without a GPU: kernel choice, tiles, grids and split pieces. */
+import { describe, expect, it } from 'vitest';
+import { DeconvError } from '../src/errors.js';
+import { resolveConvTranspose2d } from '../src/geometry.js';
+import { convTranspose2dCpu } from '../src/cpu.js';
+import { extractInput, placeOutput } from '../src/gpu/execute.js';
+import { getKernel } from '../src/gpu/kernels/index.js';
+import {
+  inputRows,
+  issuedMacs,
+  phaseTaps,
+  plan,
+  splitPieces,
+  subGeometry,
+  subpixelConfig,
+} from '../src/gpu/planner.js';
+import { randomCase, rng } from './helpers/check.js';
+
+/** WebGPU's default limits, as a plain object. */
+const DEFAULTS = {
+  maxStorageBufferBindingSize: 134217728,
+  maxBufferSize: 268435456,
+  maxComputeWorkgroupsPerDimension: 65535,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+  maxComputeWorkgroupSizeY: 256,
+  maxComputeWorkgroupStorageSize: 16384,
+  minUniformBufferOffsetAlignment: 256,
+} as unknown as GPUSupportedLimits;
+
+const limits = (over: Record<string, number>) => ({ ...DEFAULTS, ...over }) as unknown as GPUSupportedLimits;
+
+const dcgan = resolveConvTranspose2d([1, 128, 16, 16], [128, 64, 4, 4], { strides: [2, 2], padding: [1, 1, 1, 1] });
+
+describe('plan', () => {
+  it('k4_s2_p1 128→64: auto picks subpixel, register-blocked on software, tiled on hardware', () => {
+    const sw = plan(dcgan, DEFAULTS, { software: true });
+    expect(sw.kernel).toBe('subpixel');
+    expect(sw.subpixel?.variant).toBe('register');
+    expect(sw.reason).toMatch(/lowest estimated cost/);
+    const hw = plan(dcgan, DEFAULTS, { software: false });
+    expect(hw.subpixel?.variant).toBe('tiled');
+    expect(hw.subpixel!.wx * hw.subpixel!.wy).toBeLessThanOrEqual(256);
+    expect(hw.pieces).toHaveLength(1);
+    expect(hw.pieces[0]!.geometry).toBe(dcgan);
+    expect(Object.keys(hw.costs).sort()).toEqual([
+      'gemm-col2im',
+      'im2col-gemm',
+      'scatter',
+      'subpixel',
+      'zero-insertion',
+    ]);
+  });
+
+  it('a named kernel is used as asked', () => {
+    const p = plan(dcgan, DEFAULTS, { kernel: 'scatter' });
+    expect(p.kernel).toBe('scatter');
+    expect(p.reason).toMatch(/requested/);
+  });
+
+  it('rejects an unknown kernel name with INVALID_ARGUMENT', () => {
+    expect(() => plan(dcgan, DEFAULTS, { kernel: 'fft' as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', param: 'options.kernel' }),
+    );
+  });
+
+  it('subpixel issues the useful multiply-adds plus border taps only', () => {
+    const g = resolveConvTranspose2d([1, 8, 5, 5], [8, 4, 3, 3], { strides: [2, 2] });
+    // Phase taps counted without the input's bounds: the border rows/columns add a little.
+    expect(issuedMacs('subpixel', g)).toBeGreaterThanOrEqual(g.usefulMacs);
+    expect(issuedMacs('subpixel', g)).toBeLessThan(1.3 * g.usefulMacs);
+    expect(issuedMacs('zero-insertion', g)).toBeGreaterThan(3 * g.usefulMacs);
+    expect(phaseTaps(11, 0, 2, 1, 3)).toBe(6 * 2 + 5 * 1);
+  });
+
+  it('narrow layers get narrow channel tiles on hardware', () => {
+    const g = resolveConvTranspose2d([1, 64, 32, 32], [64, 3, 4, 4], { strides: [2, 2], padding: [1, 1, 1, 1] });
+    const c = subpixelConfig(g, DEFAULTS, false);
+    expect(c.wy).toBe(1);
+    expect(c.wx * 4).toBeGreaterThanOrEqual(64);
+    expect(c.tk * 4 * (c.wx + c.wy) * 4).toBeLessThanOrEqual(16384);
+  });
+
+  it('folds a grid past maxComputeWorkgroupsPerDimension', () => {
+    const p = plan(dcgan, limits({ maxComputeWorkgroupsPerDimension: 16 }), { software: true });
+    const [x, y, z] = p.dispatch!.grid;
+    expect(Math.max(x, y, z)).toBeLessThanOrEqual(16);
+    expect(x * y * z).toBeGreaterThanOrEqual(p.dispatch!.workgroups);
+  });
+});
+
+describe('splitting', () => {
+  it('whole when it fits; by batch, then by rows when not', () => {
+    const g = resolveConvTranspose2d([4, 2, 6, 5], [2, 3, 3, 3], { strides: [2, 2], padding: [1, 1, 1, 1] });
+    const k = getKernel('subpixel');
+    expect(splitPieces(k, g, DEFAULTS)).toHaveLength(1);
+    const outPerImage = g.outputSize / 4;
+    const byBatch = splitPieces(k, g, limits({ maxStorageBufferBindingSize: outPerImage * 4 * 2 }));
+    expect(byBatch.map((p) => [p.n0, p.n1])).toEqual([
+      [0, 2],
+      [2, 4],
+    ]);
+    const byRows = splitPieces(k, g, limits({ maxStorageBufferBindingSize: 256 }));
+    expect(byRows.length).toBeGreaterThan(4);
+    for (const p of byRows) {
+      expect(p.geometry.outputSize * 4).toBeLessThanOrEqual(256);
+      expect(p.geometry.inputSize * 4).toBeLessThanOrEqual(256);
+      expect(p.geometry.padding[0]).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('DEVICE_LIMIT when one output row cannot fit', () => {
+    const g = resolveConvTranspose2d([1, 4, 4, 64], [4, 4, 3, 3], {});
+    let err: unknown;
+    try {
+      plan(g, limits({ maxStorageBufferBindingSize: 512 }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DeconvError);
+    expect((err as DeconvError).code).toBe('DEVICE_LIMIT');
+  });
+
+  it('row bands recombine to the whole result (CPU), for random geometries', () => {
+    const rand = rng(7);
+    for (let i = 0; i < 200; i++) {
+      const c = randomCase(rand, i);
+      const g = resolveConvTranspose2d(c.inputShape, c.filterShape, c.options);
+      const want = convTranspose2dCpu(c.input, c.inputShape, c.filter, c.filterShape, c.options).data;
+      const rows = 1 + Math.floor(rand() * 3);
+      const got = new Float32Array(g.outputSize);
+      for (let n = 0; n < g.batch; n++) {
+        for (let oy0 = 0; oy0 < g.outHeight; oy0 += rows) {
+          const oy1 = Math.min(g.outHeight, oy0 + rows);
+          const [iy0, iy1] = inputRows(g, oy0, oy1);
+          const piece = {
+            n0: n,
+            n1: n + 1,
+            oy0,
+            oy1,
+            iy0,
+            iy1,
+            geometry: subGeometry(g, n, n + 1, iy0, iy1, oy0, oy1),
+          };
+          const part = convTranspose2dCpu(
+            extractInput(c.input, g, piece),
+            piece.geometry.inputShape,
+            c.filter,
+            c.filterShape,
+            {
+              ...c.options,
+              padding: piece.geometry.padding,
+              outputPadding: undefined,
+              outputSizes: [piece.geometry.outHeight, g.outWidth],
+            },
+          ).data;
+          placeOutput(got, g, piece, part);
+        }
+      }
+      expect(Array.from(got), c.name).toEqual(Array.from(want));
+    }
+  });
+});
