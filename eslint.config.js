@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'dist-demo', 'node_modules', 'bench-results', 'test-results', 'playwright-report'] },
+  { ignores: ['test/generated', 'dist', 'dist-demo', 'node_modules', 'bench-results', 'test-results', 'playwright-report'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -34,6 +34,8 @@ export default defineConfig(({ mode }) => {
     base: './',
     build: { outDir: resolve(import.meta.dirname, 'dist-demo'), emptyOutDir: true, target: 'es2022' },
     server: { fs: { allow: [resolve(import.meta.dirname)] } },
+    // Lets the README's example import the package by its name in tests.
+    resolve: { alias: { 'webgpu-deconv': resolve(import.meta.dirname, 'src/index.ts') } },
     test: {
       root: import.meta.dirname,
       testTimeout: 120_000,
