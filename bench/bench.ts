@@ -24,7 +24,7 @@ import {
 } from '../src/index.js';
 import { CallContext } from '../src/gpu/context.js';
 import { encodeMatmul, type GemmVariant } from '../src/gpu/kernels/gemm.js';
-import { convTransposeModel } from './onnx-model.js';
+import { convTransposeModel } from '../test/helpers/onnx-model.js';
 import { SMOKE, SUITE, type BenchLayer } from './suite.js';
 
 /** Settings sent by scripts/bench.mjs. */
@@ -405,14 +405,21 @@ function prepareTf(d: LayerData): Prepared {
 async function prepareOrt(d: LayerData): Promise<Prepared> {
   const { layer, x, w, outputShape } = d;
   const [pt, pb, pl, pr] = layer.padding;
-  const model = convTransposeModel(layer.inputShape, w, layer.filterShape, outputShape, {
-    kernelShape: [layer.filterShape[2], layer.filterShape[3]],
-    strides: layer.strides,
-    dilations: [1, 1],
-    pads: [pt, pl, pb, pr],
-    outputPadding: layer.outputPadding,
-    group: layer.groups,
-  });
+  const model = convTransposeModel(
+    layer.inputShape,
+    layer.filterShape,
+    {
+      kernel_shape: [layer.filterShape[2], layer.filterShape[3]],
+      strides: [...layer.strides],
+      dilations: [1, 1],
+      pads: [pt, pl, pb, pr],
+      output_padding: [...layer.outputPadding],
+      group: layer.groups,
+    },
+    false,
+    17,
+    { weight: w, yShape: outputShape },
+  );
   const session = await ort.InferenceSession.create(model, {
     executionProviders: [{ name: 'webgpu', device }],
     preferredOutputLocation: 'gpu-buffer',

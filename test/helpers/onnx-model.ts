@@ -2,9 +2,9 @@
  * A minimal protobuf encoder for ONNX models with one ConvTranspose node, so the
  * tests can build models in JavaScript and run them in onnxruntime-node.
  *
- * Only the fields the tests need are written (field numbers from onnx.proto):
+ * Only the fields the tests and the benchmark need are written (field numbers from onnx.proto):
  * ModelProto{ir_version=1, opset_import=8, graph=7}, GraphProto{node=1, name=2,
- * input=11, output=12}, NodeProto{input=1, output=2, op_type=4, attribute=5},
+ * initializer=5, input=11, output=12}, NodeProto{input=1, output=2, op_type=4, attribute=5},
  * AttributeProto{name=1, i=3, s=4, ints=8, type=20}, ValueInfoProto{name=1, type=2},
  * TypeProto{tensor_type=1}, TypeProto.Tensor{elem_type=1, shape=2},
  * TensorShapeProto{dim=1}, Dimension{dim_value=1}.
@@ -23,17 +23,27 @@ export interface OnnxConvTransposeAttributes {
 }
 
 class Writer {
-  private bytes: number[] = [];
+  // Small fields go to `pending`; large byte fields (weights) are kept as chunks, not copied per byte.
+  private chunks: Uint8Array[] = [];
+  private pending: number[] = [];
+  private length = 0;
+
+  private flush(): void {
+    if (this.pending.length) this.chunks.push(Uint8Array.from(this.pending));
+    this.pending = [];
+  }
 
   varint(value: number): this {
     if (!Number.isSafeInteger(value) || value < 0)
       throw new Error(`varint: ${value} is not a safe non-negative integer`);
     let v = value;
     while (v >= 0x80) {
-      this.bytes.push((v % 0x80) | 0x80);
+      this.pending.push((v % 0x80) | 0x80);
       v = Math.floor(v / 0x80);
+      this.length++;
     }
-    this.bytes.push(v);
+    this.pending.push(v);
+    this.length++;
     return this;
   }
 
@@ -48,7 +58,9 @@ class Writer {
 
   bytesField(field: number, data: Uint8Array): this {
     this.key(field, 2).varint(data.length);
-    for (const b of data) this.bytes.push(b);
+    this.flush();
+    this.chunks.push(data);
+    this.length += data.length;
     return this;
   }
 
@@ -63,7 +75,14 @@ class Writer {
   }
 
   finish(): Uint8Array {
-    return Uint8Array.from(this.bytes);
+    this.flush();
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
   }
 }
 
@@ -84,9 +103,18 @@ function valueInfo(w: Writer, field: number, name: string, shape: readonly numbe
   });
 }
 
+/** Extras of {@link convTransposeModel}. */
+export interface ModelExtras {
+  /** Store W as an initializer with these values (a resident-weights session) instead of a graph input. */
+  weight?: Float32Array;
+  /** Declare Y's shape (needed for pre-bound GPU outputs); by default it is left unknown. */
+  yShape?: readonly number[];
+}
+
 /**
- * Encodes a model with graph inputs X (and W, B as inputs too) and one output Y of
- * unknown shape, so onnxruntime's kernel, not the model, decides the output shape.
+ * Encodes a model with one ConvTranspose node: graph input X, weight W (a graph input,
+ * or an initializer when `extras.weight` is given), optional bias input B, and output
+ * Y of unknown shape by default, so onnxruntime's kernel, not the model, decides it.
  */
 export function convTransposeModel(
   xShape: readonly number[],
@@ -94,6 +122,7 @@ export function convTransposeModel(
   attrs: OnnxConvTransposeAttributes,
   hasBias: boolean,
   opset = 17,
+  extras: ModelExtras = {},
 ): Uint8Array {
   const w = new Writer();
   w.int(1, 8); // ir_version
@@ -122,10 +151,20 @@ export function convTransposeModel(
       }
     });
     g.string(2, 'convtranspose');
+    const weight = extras.weight;
+    if (weight) {
+      // TensorProto{dims=1, data_type=2, name=8, raw_data=9}.
+      g.message(5, (t) => {
+        for (const d of wShape) t.int(1, d);
+        t.int(2, FLOAT);
+        t.string(8, 'W');
+        t.bytesField(9, new Uint8Array(weight.buffer, weight.byteOffset, weight.byteLength));
+      });
+    }
     valueInfo(g, 11, 'X', xShape);
-    valueInfo(g, 11, 'W', wShape);
+    if (!weight) valueInfo(g, 11, 'W', wShape);
     if (hasBias) valueInfo(g, 11, 'B', [wShape[1]! * (attrs.group ?? 1)]);
-    valueInfo(g, 12, 'Y', null);
+    valueInfo(g, 12, 'Y', extras.yShape ?? null);
   });
   return w.finish();
 }
