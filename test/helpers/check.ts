@@ -1,3 +1,4 @@
+import { seededRandom } from '../../src/init.js';
 /**
  * Environment-neutral GPU test helpers (Node and Chromium): error scopes,
  * tolerant comparison, and seeded random geometries.
@@ -66,17 +67,8 @@ export function compare(actual: Float32Array, expected: Float32Array, atol = 1e-
   return { ok: bad === 0, bad, worst, worstIndex, message };
 }
 
-/** Small seeded PRNG (mulberry32), so random cases are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The library's seeded PRNG (mulberry32), so a failing random case can be replayed from its seed. */
+export const rng = seededRandom;
 
 /** Uniform values in [-1, 1). */
 export function randomData(n: number, rand: () => number): Float32Array {

@@ -1,16 +1,8 @@
+import { seededRandom } from '../../src/init.js';
 import type { FilterLayout, InputLayout } from '../../src/types.js';
 
-/** Deterministic PRNG (mulberry32), so a failing random case can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The library's seeded PRNG (mulberry32), so a failing random case can be replayed from its seed. */
+export const rng = seededRandom;
 
 /** An integer in [lo, hi]. */
 export function randInt(r: () => number, lo: number, hi: number): number {
