@@ -1,3 +1,4 @@
+import { BufferUsage, MapMode, ShaderStage } from './flags.js';
 import { DeconvError } from '../errors.js';
 import type { ConvTranspose2dGeometry } from '../types.js';
 import type { DispatchSpec, Kernel, KernelContext } from './kernel.js';
@@ -66,7 +67,7 @@ export function getPipeline(
     label,
     entries: entry.bindings.map((b) => ({
       binding: b.binding,
-      visibility: GPUShaderStage.COMPUTE,
+      visibility: ShaderStage.COMPUTE,
       buffer: { type: b.type },
     })),
   });
@@ -193,11 +194,7 @@ export class CallContext implements KernelContext {
     const buffer =
       i >= 0
         ? this.reusable.splice(i, 1)[0]!
-        : this.allocator.acquire(
-            bytes,
-            GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-            label,
-          );
+        : this.allocator.acquire(bytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, label);
     if (i < 0) this.owned.push(buffer);
     // Pooled buffers hold old data; kernels may rely on zeros (zero-insertion does).
     this.ops.push({ kind: 'clear', buffer });
@@ -269,7 +266,7 @@ export class CallContext implements KernelContext {
       }
       uniformBuffer = this.allocator.acquire(
         this.uniformBytes,
-        GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+        BufferUsage.UNIFORM | BufferUsage.COPY_DST,
         `${this.ops.find((o) => o.kind === 'dispatch')?.spec.label.split(':')[0] ?? 'deconv'}:params`,
       );
       this.owned.push(uniformBuffer);
@@ -369,7 +366,7 @@ export async function runKernel(
   const limits = options.limits ?? device.limits;
   const why = kernel.unsupported(g, limits);
   if (why) throw new DeconvError('UNSUPPORTED_BY_KERNEL', `${kernel.name}: ${why}`, 'kernel');
-  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+  const usage = BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
   const make = (data: Float32Array | number, label: string): GPUBuffer => {
     const n = typeof data === 'number' ? data : data.length;
     const b = device.createBuffer({ label: `${kernel.name}:${label}`, size: roundSize(n * 4), usage });
@@ -387,7 +384,7 @@ export async function runKernel(
   const readback = device.createBuffer({
     label: `${kernel.name}:readback`,
     size: roundSize(g.outputSize * 4),
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
   });
   const ctx = new CallContext(device, { software: options.software ?? false, limits });
   let thrown: unknown = null;
@@ -409,7 +406,7 @@ export async function runKernel(
     const [e1, e2] = await Promise.all([oom, validation]);
     const err = e2 ?? e1;
     if (err) throw new Error(`${kernel.name}: GPU error: ${err.message}`);
-    await readback.mapAsync(GPUMapMode.READ);
+    await readback.mapAsync(MapMode.READ);
     const out = new Float32Array(readback.getMappedRange().slice(0, g.outputSize * 4));
     readback.unmap();
     return out;

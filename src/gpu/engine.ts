@@ -1,3 +1,4 @@
+import { BufferUsage, MapMode } from './flags.js';
 import { convTranspose2dResolved } from '../cpu.js';
 import { DeconvError, invalid, show } from '../errors.js';
 import { checkData, resolveConvTranspose2d } from '../geometry.js';
@@ -75,7 +76,7 @@ export interface Engine {
   destroy(): void;
 }
 
-const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+const STORAGE = () => BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
 
 /** Limits worth raising to the adapter's maximum: larger buffers mean fewer splits. */
 const RAISED_LIMITS = [
@@ -268,7 +269,7 @@ class DeconvEngine implements Engine, LayerHost {
         const bBuf = take(g.outChannels * 4, STORAGE(), 'bias');
         write(bBuf, g.bias ?? new Float32Array(g.outChannels));
         const outBuf = take(bytes, STORAGE(), 'output');
-        staging = take(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
+        staging = take(bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'readback');
         ctx = new CallContext(rt.device, { limits: rt.limits, software: rt.software, allocator: rt });
         encodePieces(ctx, kernel, g, pieces, { input: inBuf, filter: fBuf, bias: bBuf, output: outBuf });
         const enc = rt.device.createCommandEncoder({ label: kernel.name });
@@ -285,7 +286,7 @@ class DeconvEngine implements Engine, LayerHost {
     const stage = staging as unknown as GPUBuffer;
     try {
       await errors;
-      await rt.guard(stage.mapAsync(GPUMapMode.READ, 0, bytes));
+      await rt.guard(stage.mapAsync(MapMode.READ, 0, bytes));
       const out = new Float32Array(stage.getMappedRange(0, bytes).slice(0));
       stage.unmap();
       return out;

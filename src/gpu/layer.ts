@@ -1,3 +1,4 @@
+import { BufferUsage } from './flags.js';
 import { convTranspose2dResolved } from '../cpu.js';
 import { DeconvError, invalid } from '../errors.js';
 import { checkData, checkShape, filterDims, filterStrides, resolveConvTranspose2d } from '../geometry.js';
@@ -103,7 +104,7 @@ export class PreparedLayer implements PreparedConvTranspose2d {
       for (const old of this.states.keys()) if (old.lost) this.states.delete(old);
       const g0 = this.geometryForState();
       const outC = g0.outChannels;
-      const bias = rt.create(outC * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'layer:bias');
+      const bias = rt.create(outC * 4, BufferUsage.STORAGE | BufferUsage.COPY_DST, 'layer:bias');
       rt.device.queue.writeBuffer(bias, 0, (this.bias ?? new Float32Array(outC)) as Float32Array<ArrayBuffer>);
       st = { filters: new Map(), bias, plans: new Map() };
       this.states.set(rt, st);
@@ -152,7 +153,7 @@ export class PreparedLayer implements PreparedConvTranspose2d {
         filterStrides: filterStrides(src, i, o, kh, kw),
       };
       const data = packFilter(this.filter, original, layout);
-      buf = rt.create(data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, `${sp.kernel.name}:weights`);
+      buf = rt.create(data.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST, `${sp.kernel.name}:weights`);
       rt.device.queue.writeBuffer(buf, 0, data as Float32Array<ArrayBuffer>);
       st.filters.set(layout, buf);
     }
@@ -189,7 +190,7 @@ export class PreparedLayer implements PreparedConvTranspose2d {
     const { errors } = rt.scoped(() => {
       output = rt.create(
         g.outputSize * 4,
-        GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+        BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
         `${sp.kernel.name}:output`,
       );
       const ctx = new CallContext(rt.device, { limits: rt.limits, software: rt.software, allocator: rt });

@@ -1,3 +1,4 @@
+import { BufferUsage, MapMode } from './flags.js';
 import { DeconvError } from '../errors.js';
 import type { Runtime } from './runtime.js';
 
@@ -57,7 +58,7 @@ export class DeviceTensor implements GPUTensor {
     await rt.guard(this.ready);
     const bytes = this.size * 4;
     const { value: staging, errors } = rt.scoped(() => {
-      const staging = rt.acquire(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'tensor:readback');
+      const staging = rt.acquire(bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'tensor:readback');
       const enc = rt.device.createCommandEncoder({ label: 'tensor:read' });
       enc.copyBufferToBuffer(src, 0, staging, 0, Math.ceil(bytes / 4) * 4);
       rt.device.queue.submit([enc.finish()]);
@@ -65,7 +66,7 @@ export class DeviceTensor implements GPUTensor {
     });
     try {
       await errors;
-      await rt.guard(staging.mapAsync(GPUMapMode.READ, 0, bytes));
+      await rt.guard(staging.mapAsync(MapMode.READ, 0, bytes));
       const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
       staging.unmap();
       return out;
