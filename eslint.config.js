@@ -3,7 +3,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['test/generated', 'dist', 'dist-demo', 'node_modules', 'bench-results', 'test-results', 'playwright-report'] },
+  {
+    ignores: [
+      'test/generated',
+      'dist',
+      'dist-demo',
+      'node_modules',
+      'bench-results',
+      'test-results',
+      'playwright-report',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -433,7 +433,7 @@ async function prepareOrt(d: LayerData): Promise<Prepared> {
   const yT = ort.Tensor.fromGpuBuffer(yBuf, { dataType: 'float32', dims: outputShape });
   return {
     async run() {
-      await session.run({ x: xT }, { y: yT });
+      await session.run({ X: xT }, { Y: yT });
     },
     sync: () => tinyReadback(yBuf),
     read: () => readBuffer(yBuf, outSize),
