@@ -702,6 +702,9 @@ function caffePair(
   const hw = hValue !== undefined || wValue !== undefined;
   if (value !== undefined && hw) invalid(name, value, `either ${name} or ${hName}/${wName} may be given, not both`);
   if (hw) {
+    // Caffe defaults the missing half of pad_h/pad_w to 0; a missing stride or kernel half
+    // would be 0 too, which Caffe then rejects ("must be nonzero"), so those stay required.
+    if (min === 0) return [int(hName, hValue ?? 0, 0, min), int(wName, wValue ?? 0, 0, min)];
     if (hValue === undefined || wValue === undefined) {
       invalid(
         hValue === undefined ? hName : wName,

@@ -390,4 +390,9 @@ describe('fromCaffe', () => {
     rejects(() => fromCaffe({ kernelH: 3 }, [1, 1, 4, 4], [1, 1, 3, 3]), 'kernelW');
     rejects(() => fromCaffe({ pad: 4 }, [1, 1, 2, 2], [1, 1, 3, 3]), 'pad');
   });
+
+  it('takes a lone pad_h with pad_w = 0, as Caffe does', () => {
+    expect(fromCaffe({ padH: 1, kernelSize: 3 }, [1, 1, 4, 4], [1, 1, 3, 3]).padding).toEqual([1, 1, 0, 0]);
+    expect(fromCaffe({ padW: 2 }, [1, 1, 4, 4], [1, 1, 3, 3]).padding).toEqual([0, 0, 2, 2]);
+  });
 });
