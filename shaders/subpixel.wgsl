@@ -71,6 +71,26 @@ fn first_tap(phase: u32, d: u32, s: u32, k_count: u32, step: u32) -> u32 {
   return k_count;
 }
 
+// Stores channels co0 … co0+nco−1 (nco ≤ 4; none when 0) of output pixel (n, oy, ox) when ox is
+// inside. Called once per accumulator with constant arguments, so the accumulators stay in
+// registers: indexing an array of them by a loop variable puts them in memory, which made
+// the epilogue cost as much as the taps on layers with little work per thread.
+fn store4(n: u32, oy: u32, ox: u32, co0: u32, nco: u32, v: vec4<f32>, b: vec4<f32>) {
+  if (ox >= params.ow || nco == 0u) { return; }
+  let oc = params.out_c;
+  let base = n * params.out_n + oy * params.out_h + ox * params.out_w + co0 * oc;
+  output[base] = activate(v.x + b.x);
+  if (nco > 1u) { output[base + oc] = activate(v.y + b.y); }
+  if (nco > 2u) { output[base + 2u * oc] = activate(v.z + b.z); }
+  if (nco > 3u) { output[base + 3u * oc] = activate(v.w + b.w); }
+}
+
+// Bias of channels co0 … co0+3, clamped to the last channel (lanes past it are not stored).
+fn bias4(co0: u32) -> vec4<f32> {
+  let last = arrayLength(&bias) - 1u;
+  return vec4<f32>(bias[min(co0, last)], bias[min(co0 + 1u, last)], bias[min(co0 + 2u, last)], bias[min(co0 + 3u, last)]);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -160,15 +180,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
   let co0 = grp * params.cog + cl0;
   let nco = min(4u, params.cog - cl0);
-  var acc = array<vec4<f32>, 4>(a0, a1, a2, a3);
-  for (var k = 0u; k < 4u; k++) {
-    let ox = x0 + (xb * 4u + k) * params.sw;
-    if (ox >= params.ow) { break; }
-    let base = n * params.out_n + oy * params.out_h + ox * params.out_w;
-    for (var j = 0u; j < nco; j++) {
-      output[base + (co0 + j) * params.out_c] = activate(acc[k][j] + bias[co0 + j]);
-    }
-  }
+  let bv = bias4(co0);
+  let xs0 = x0 + xb * 4u * params.sw;
+  let sw = params.sw;
+  store4(n, oy, xs0, co0, nco, a0, bv);
+  store4(n, oy, xs0 + 1u * sw, co0, nco, a1, bv);
+  store4(n, oy, xs0 + 2u * sw, co0, nco, a2, bv);
+  store4(n, oy, xs0 + 3u * sw, co0, nco, a3, bv);
 }
 
 @compute @workgroup_size(WG)
@@ -277,15 +295,17 @@ fn main8(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
 
   let co0 = grp * params.cog + cl0;
   let nco = min(4u, params.cog - cl0);
-  var acc = array<vec4<f32>, 8>(a0, a1, a2, a3, a4, a5, a6, a7);
-  for (var k = 0u; k < 8u; k++) {
-    let ox = x0 + (xb * 8u + k) * params.sw;
-    if (ox >= params.ow) { break; }
-    let base = n * params.out_n + oy * params.out_h + ox * params.out_w;
-    for (var j = 0u; j < nco; j++) {
-      output[base + (co0 + j) * params.out_c] = activate(acc[k][j] + bias[co0 + j]);
-    }
-  }
+  let bv = bias4(co0);
+  let xs0 = x0 + xb * 8u * params.sw;
+  let sw = params.sw;
+  store4(n, oy, xs0, co0, nco, a0, bv);
+  store4(n, oy, xs0 + 1u * sw, co0, nco, a1, bv);
+  store4(n, oy, xs0 + 2u * sw, co0, nco, a2, bv);
+  store4(n, oy, xs0 + 3u * sw, co0, nco, a3, bv);
+  store4(n, oy, xs0 + 4u * sw, co0, nco, a4, bv);
+  store4(n, oy, xs0 + 5u * sw, co0, nco, a5, bv);
+  store4(n, oy, xs0 + 6u * sw, co0, nco, a6, bv);
+  store4(n, oy, xs0 + 7u * sw, co0, nco, a7, bv);
 }
 
 @compute @workgroup_size(WG)
@@ -422,17 +442,28 @@ fn main88(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
 
   let co0 = grp * params.cog + cl0;
   let nco = min(8u, params.cog - cl0);
-  var acc = array<vec4<f32>, 8>(a0, a1, a2, a3, a4, a5, a6, a7);
-  var acc2 = array<vec4<f32>, 8>(b0, b1, b2, b3, b4, b5, b6, b7);
-  for (var k = 0u; k < 8u; k++) {
-    let ox = x0 + (xb * 8u + k) * params.sw;
-    if (ox >= params.ow) { break; }
-    let base = n * params.out_n + oy * params.out_h + ox * params.out_w;
-    for (var j = 0u; j < nco; j++) {
-      let v = select(acc[k][j % 4u], acc2[k][j % 4u], j >= 4u);
-      output[base + (co0 + j) * params.out_c] = activate(v + bias[co0 + j]);
-    }
-  }
+  let nco2 = select(0u, nco - 4u, nco > 4u);
+  let bv = bias4(co0);
+  let bv2 = bias4(co0 + 4u);
+  let nco1 = min(nco, 4u);
+  let xs0 = x0 + xb * 8u * params.sw;
+  let sw = params.sw;
+  store4(n, oy, xs0, co0, nco1, a0, bv);
+  store4(n, oy, xs0, co0 + 4u, nco2, b0, bv2);
+  store4(n, oy, xs0 + 1u * sw, co0, nco1, a1, bv);
+  store4(n, oy, xs0 + 1u * sw, co0 + 4u, nco2, b1, bv2);
+  store4(n, oy, xs0 + 2u * sw, co0, nco1, a2, bv);
+  store4(n, oy, xs0 + 2u * sw, co0 + 4u, nco2, b2, bv2);
+  store4(n, oy, xs0 + 3u * sw, co0, nco1, a3, bv);
+  store4(n, oy, xs0 + 3u * sw, co0 + 4u, nco2, b3, bv2);
+  store4(n, oy, xs0 + 4u * sw, co0, nco1, a4, bv);
+  store4(n, oy, xs0 + 4u * sw, co0 + 4u, nco2, b4, bv2);
+  store4(n, oy, xs0 + 5u * sw, co0, nco1, a5, bv);
+  store4(n, oy, xs0 + 5u * sw, co0 + 4u, nco2, b5, bv2);
+  store4(n, oy, xs0 + 6u * sw, co0, nco1, a6, bv);
+  store4(n, oy, xs0 + 6u * sw, co0 + 4u, nco2, b6, bv2);
+  store4(n, oy, xs0 + 7u * sw, co0, nco1, a7, bv);
+  store4(n, oy, xs0 + 7u * sw, co0 + 4u, nco2, b7, bv2);
 }
 
 @compute @workgroup_size(WG)
@@ -540,16 +571,19 @@ fn main84(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
 
   let co0 = grp * params.cog + cl0;
   let nco = min(8u, params.cog - cl0);
-  var acc = array<vec4<f32>, 4>(a0, a1, a2, a3);
-  var acc2 = array<vec4<f32>, 4>(b0, b1, b2, b3);
-  for (var k = 0u; k < 4u; k++) {
-    let ox = x0 + (xb * 4u + k) * params.sw;
-    if (ox >= params.ow) { break; }
-    let base = n * params.out_n + oy * params.out_h + ox * params.out_w;
-    for (var j = 0u; j < nco; j++) {
-      let v = select(acc[k][j % 4u], acc2[k][j % 4u], j >= 4u);
-      output[base + (co0 + j) * params.out_c] = activate(v + bias[co0 + j]);
-    }
-  }
+  let nco2 = select(0u, nco - 4u, nco > 4u);
+  let bv = bias4(co0);
+  let bv2 = bias4(co0 + 4u);
+  let nco1 = min(nco, 4u);
+  let xs0 = x0 + xb * 4u * params.sw;
+  let sw = params.sw;
+  store4(n, oy, xs0, co0, nco1, a0, bv);
+  store4(n, oy, xs0, co0 + 4u, nco2, b0, bv2);
+  store4(n, oy, xs0 + 1u * sw, co0, nco1, a1, bv);
+  store4(n, oy, xs0 + 1u * sw, co0 + 4u, nco2, b1, bv2);
+  store4(n, oy, xs0 + 2u * sw, co0, nco1, a2, bv);
+  store4(n, oy, xs0 + 2u * sw, co0 + 4u, nco2, b2, bv2);
+  store4(n, oy, xs0 + 3u * sw, co0, nco1, a3, bv);
+  store4(n, oy, xs0 + 3u * sw, co0 + 4u, nco2, b3, bv2);
 }
 
