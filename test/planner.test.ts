@@ -13,6 +13,7 @@ import {
   splitPieces,
   subGeometry,
   subpixelConfig,
+  subpixelWorkgroups,
 } from '../src/gpu/planner.js';
 import { randomCase, rng } from './helpers/check.js';
 
@@ -71,6 +72,43 @@ describe('plan', () => {
     expect(issuedMacs('subpixel', g)).toBeLessThan(1.3 * g.usefulMacs);
     expect(issuedMacs('zero-insertion', g)).toBeGreaterThan(3 * g.usefulMacs);
     expect(phaseTaps(11, 0, 2, 1, 3)).toBe(6 * 2 + 5 * 1);
+  });
+
+  it('software blocks: least work, smaller workgroups when threads are few', () => {
+    // k5_s3_p2_op1, 20 columns per phase: 4-pixel blocks fit exactly, 8-pixel blocks waste 1/6.
+    const odd = resolveConvTranspose2d([1, 32, 12, 20], [32, 16, 5, 5], {
+      strides: [3, 3],
+      padding: [2, 2, 2, 2],
+      outputPadding: [1, 1],
+    });
+    expect(subpixelConfig(odd, DEFAULTS, true)).toMatchObject({ variant: 'register', channels: 8, pixels: 4 });
+    // k4_s2_p1 64→3: a 4-channel block.
+    const rgb = resolveConvTranspose2d([1, 64, 32, 32], [64, 3, 4, 4], { strides: [2, 2], padding: [1, 1, 1, 1] });
+    expect(subpixelConfig(rgb, DEFAULTS, true)).toMatchObject({ channels: 4, pixels: 8, wg: 16 });
+    // k4_s2_p1 512→256 at 4²: 512 threads, so workgroups of 16 (32 of them).
+    const small = resolveConvTranspose2d([1, 512, 4, 4], [512, 256, 4, 4], { strides: [2, 2], padding: [1, 1, 1, 1] });
+    const c = subpixelConfig(small, DEFAULTS, true);
+    expect(c).toMatchObject({ channels: 8, pixels: 4, wg: 16 });
+    expect(subpixelWorkgroups(small, c)).toBeGreaterThanOrEqual(32);
+    // A wide layer keeps 8 × 8 blocks in workgroups of 64.
+    const wide = resolveConvTranspose2d([1, 128, 32, 32], [128, 64, 3, 3], {
+      strides: [2, 2],
+      padding: [1, 1, 1, 1],
+      outputPadding: [1, 1],
+    });
+    expect(subpixelConfig(wide, DEFAULTS, true)).toMatchObject({ channels: 8, pixels: 8, wg: 64 });
+  });
+
+  it('software: few output channels per group go to gemm-col2im, wide layers to subpixel', () => {
+    const rgb = resolveConvTranspose2d([1, 64, 32, 32], [64, 3, 4, 4], { strides: [2, 2], padding: [1, 1, 1, 1] });
+    expect(plan(rgb, DEFAULTS, { software: true }).kernel).toBe('gemm-col2im');
+    const depthwise = resolveConvTranspose2d([1, 64, 32, 32], [64, 1, 4, 4], {
+      strides: [2, 2],
+      padding: [1, 1, 1, 1],
+      groups: 64,
+    });
+    expect(plan(depthwise, DEFAULTS, { software: true }).kernel).toBe('gemm-col2im');
+    expect(plan(dcgan, DEFAULTS, { software: true }).kernel).toBe('subpixel');
   });
 
   it('narrow layers get narrow channel tiles on hardware', () => {

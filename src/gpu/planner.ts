@@ -7,11 +7,12 @@
  *
  * A kernel's estimated time is
  *
- *   cost = issuedMacs / rate + bytesMoved / bandwidth + threads · threadOverhead + passes · passOverhead
+ *   cost = work / rate + threads · threadOverhead + floatsMoved · floatCost + outputs · outputCost + passes · passOverhead
  *
- * in arbitrary units, where `issuedMacs` counts the multiply-adds the kernel
- * really executes (inserted zeros included where it multiplies them) and
- * `rate` is the kernel's relative arithmetic efficiency on the adapter class:
+ * in arbitrary units, where `work` counts the multiply-adds the kernel really
+ * executes (inserted zeros and the empty lanes of partly filled register blocks
+ * included) weighted by its loads per multiply-add, and `rate` is the kernel's
+ * relative efficiency on the adapter class:
  *
  * | kernel            | issued multiply-adds                         | extra memory traffic             |
  * |-------------------|----------------------------------------------|----------------------------------|
@@ -19,20 +20,29 @@
  * |                   | in whole register blocks (empty lanes count) |                                  |
  * | im2col-gemm       | every tap of every output pixel (dense)      | —                                |
  * | zero-insertion    | every tap of every output pixel (dense)      | upsampled input, written + read  |
- * | gemm-col2im       | every tap of every input pixel               | column buffer, written + read    |
- * | scatter           | every tap of every input pixel               | output read-modify-write per tap |
+ * | gemm-col2im       | every tap of every input pixel, in whole     | column buffer, written + read    |
+ * |                   | 8 × 8 GEMM blocks                            |                                  |
+ * | scatter           | every tap of every input pixel, in whole     | output read-modify-write per tap |
+ * |                   | 8 channel × 8 pixel blocks                   |                                  |
  *
- * Rates (relative) by adapter class. On a software adapter (SwiftShader) every
- * storage load is a per-lane gather, barriers are expensive, and speed follows
- * multiply-adds per load: subpixel's rate is scaled by its register block's
- * intensity (8 × 8 = 1, 8 × 4 or 4 × 8 = 0.67, 4 × 4 = 0.5), and its empty block
- * lanes count as issued work. So a layer with one or three output channels goes
- * to gemm-col2im, whose GEMM tiles are filled by channels × taps, and wide
- * layers go to subpixel. On a hardware adapter the workgroup-tiled variants get
- * the top rates. The software constants were fitted to SwiftShader timings of
- * every kernel on the benchmark's decoder layers (batch 1, Node + Dawn, two
- * shared CPU cores; repeated runs differ by up to 1.5×, so near-ties may go
- * either way); they only need to rank kernels, not predict milliseconds.
+ * **Software adapters** (SwiftShader) run shaders on CPU threads, SIMD lanes
+ * across invocations: every storage load is a per-lane gather and barriers are
+ * expensive, so the register-blocked variants run, and a thread with a block of
+ * C channels × P pixels costs per multiply-add one FMA plus (C + P)/(C·P) loads
+ * at about half an FMA each (`registerWork`). The other constants were fitted
+ * (least squares on relative error) to the medians of every kernel on every
+ * layer of `npm run bench` on a quiet 2-core host (SwiftShader in Chromium):
+ * scatter and gemm-col2im do 1.25–1.3× more work per unit time than subpixel,
+ * whose per-thread set-up (phase decomposition, per-tap index math, 64-output
+ * epilogue) costs as much as ~3,600 multiply-adds; that set-up is what makes
+ * subpixel lose on depthwise and few-channel layers (threads with little work),
+ * where gemm-col2im's GEMM, tiled over channels × taps, wins. Moving one float
+ * through memory (column buffer, read-modify-write) costs ~22 units. The fit
+ * ranks the suite's kernels right except where two are within ~10% of each
+ * other; it need not predict milliseconds.
+ *
+ * **Hardware adapters** get the workgroup-tiled variants and the hand-set
+ * rates below (no GPU was available to fit them).
  */
 import { DeconvError } from '../errors.js';
 import type { ConvTranspose2dGeometry } from '../types.js';
@@ -41,27 +51,67 @@ import type { Kernel, KernelName } from './kernel.js';
 import { KERNEL_NAMES } from './kernel.js';
 import { allKernels } from './kernels/index.js';
 
-/** Relative multiply-add rates per kernel, by adapter class (higher is faster). */
+/** Relative work rates per kernel, by adapter class (higher is faster). */
 export const RATES: Record<'software' | 'hardware', Record<KernelName, number>> = {
-  software: { subpixel: 1.0, 'gemm-col2im': 1.0, scatter: 0.8, 'im2col-gemm': 0.8, 'zero-insertion': 0.3 },
+  // Software: fitted to `npm run bench` (see the module comment; gemm-col2im fitted 1.3,
+  // set to 1.2 because at 1.3 the 4-image DCGAN layer, where gemm-col2im measured 9% slower
+  // than subpixel, ranked the other way). im2col-gemm and zero-insertion multiply dense tap
+  // sets and are never close, so they keep rough rates.
+  software: { subpixel: 1.0, 'gemm-col2im': 1.2, scatter: 1.25, 'im2col-gemm': 0.8, 'zero-insertion': 0.3 },
   hardware: { subpixel: 1.0, 'gemm-col2im': 0.8, scatter: 0.4, 'im2col-gemm': 0.9, 'zero-insertion': 0.3 },
 };
-/** Bytes of extra memory traffic that cost as much as one multiply-add at rate 1 (one float moved ≈ one multiply-add). */
-const BYTES_PER_MAC = 4;
-/** Fixed cost of one pass (dispatch), in multiply-add units. */
-const PASS_OVERHEAD = 20_000;
-/**
- * Set-up cost of one thread (index decomposition, integer divisions, tap
- * search, epilogue), in multiply-add units: it decides layers whose threads
- * have little work each, such as depthwise ones.
- */
-const THREAD_OVERHEAD: Record<KernelName, number> = {
-  // Phase decomposition (several integer divisions, tap search) and a 64-output epilogue.
-  subpixel: 800,
-  'gemm-col2im': 400,
-  'im2col-gemm': 400,
-  scatter: 400,
-  'zero-insertion': 400,
+
+/** The constants of the cost model for one adapter class (units: one multiply-add at rate 1). */
+interface CostConstants {
+  /** Set-up cost of one thread (index decomposition, integer divisions, tap search, epilogue). */
+  threadOverhead: Record<KernelName, number>;
+  /** One float of extra traffic (scratch written and read back, output read-modify-write). */
+  floatCost: number;
+  /** One output element written (the same for every kernel; it only scales the total). */
+  outputCost: number;
+  /** One pass (dispatch). */
+  passOverhead: number;
+  /** Cost of one load relative to one FMA inside a register block's inner loop. */
+  loadCost: number;
+  /**
+   * Work factor of register-blocked subpixel when a layer has fewer than 4 channel
+   * blocks: SIMD lanes (4 consecutive threads on SwiftShader) then hold different
+   * pixels and phases instead of sharing them, so their loads and tap loops diverge
+   * (fitted: 64→3 and 56→1 layers ran 1.4–1.8× slower than the lane-sharing model said).
+   */
+  divergence: number;
+}
+
+const COSTS: Record<'software' | 'hardware', CostConstants> = {
+  // Fitted to `npm run bench` on SwiftShader (quiet 2-core host; see the module comment).
+  software: {
+    threadOverhead: {
+      subpixel: 3600,
+      'gemm-col2im': 270,
+      'im2col-gemm': 4700,
+      scatter: 4000,
+      'zero-insertion': 400,
+    },
+    floatCost: 22,
+    outputCost: 24,
+    passOverhead: 100_000,
+    loadCost: 0.5,
+    divergence: 1.6,
+  },
+  hardware: {
+    threadOverhead: {
+      subpixel: 800,
+      'gemm-col2im': 400,
+      'im2col-gemm': 400,
+      scatter: 400,
+      'zero-insertion': 400,
+    },
+    floatCost: 1,
+    outputCost: 0,
+    passOverhead: 20_000,
+    loadCost: 0,
+    divergence: 1,
+  },
 };
 
 /** Variant and tile sizes of the subpixel kernel. */
@@ -175,22 +225,41 @@ export function issuedMacs(name: KernelName, g: ConvTranspose2dGeometry, subpixe
 }
 
 /**
- * Relative multiply-adds per load of a subpixel variant: a register block of C
- * channels × P pixels does C·P multiply-adds per C + P loads, normalized to the
- * 8 × 8 block; the tiled variant reads from workgroup memory (1).
+ * Work per multiply-add of a register block of C channels × P pixels per thread
+ * on a software adapter: one FMA plus (C + P) loads per C·P multiply-adds, a load
+ * costing `loadCost` FMAs (8 × 8: 1.125 at 0.5; 4 × 4: 1.25).
  */
-export function subpixelIntensity(c: SubpixelConfig): number {
-  if (c.variant !== 'register') return 1;
-  return (c.channels * c.pixels) / (c.channels + c.pixels) / 4;
+export function registerWork(channels: number, pixels: number, loadCost = COSTS.software.loadCost): number {
+  return 1 + (loadCost * (channels + pixels)) / (channels * pixels);
 }
 
-function extraBytes(name: KernelName, g: ConvTranspose2dGeometry, kernel: Kernel): number {
+/**
+ * Multiply-adds a software adapter's register-blocked kernel issues for `g`,
+ * counting the empty lanes of partly filled blocks: gemm-col2im's GEMM in 8 × 8
+ * blocks of (channel, tap) × input pixel, scatter's in 8 channels × 8 pixels.
+ */
+function softwareMacs(name: KernelName, g: ConvTranspose2dGeometry): number {
+  const up = (x: number, b: number) => Math.ceil(x / b) * b;
+  const taps = g.kernelHeight * g.kernelWidth;
+  const slices = g.groups * g.batch * g.inChannelsPerGroup;
+  switch (name) {
+    case 'gemm-col2im':
+      return slices * up(g.outChannelsPerGroup * taps, 8) * up(g.inHeight * g.inWidth, 8);
+    case 'scatter':
+      return slices * up(g.outChannelsPerGroup, 8) * g.inHeight * up(g.inWidth, 8) * taps;
+    default:
+      return issuedMacs(name, g);
+  }
+}
+
+/** Floats of extra memory traffic: scratch written and read back, or the output's read-modify-writes. */
+function extraFloats(name: KernelName, g: ConvTranspose2dGeometry, kernel: Kernel): number {
   switch (name) {
     case 'zero-insertion':
     case 'gemm-col2im':
-      return 2 * kernel.scratchBytes(g);
+      return (2 * kernel.scratchBytes(g)) / 4;
     case 'scatter':
-      return 8 * g.batch * g.inHeight * g.inWidth * g.kernelHeight * g.kernelWidth * g.outChannels;
+      return 2 * g.batch * g.inHeight * g.inWidth * g.kernelHeight * g.kernelWidth * g.outChannels;
     default:
       return 0;
   }
@@ -218,35 +287,51 @@ export function threadCount(name: KernelName, g: ConvTranspose2dGeometry, subpix
     case 'gemm-col2im':
       return (
         g.groups * g.batch * c((cog * g.kernelHeight * g.kernelWidth) / 8) * c((g.inHeight * g.inWidth) / 8) +
-        g.outputSize / 16
+        g.outputSize / 4
       );
     case 'im2col-gemm':
       return g.groups * c(cog / 4) * c((g.batch * g.outHeight * g.outWidth) / 4);
     case 'scatter':
-      return g.batch * g.groups * c(cog / 4) * g.inHeight * c(g.inWidth / 4) * PASSES.scatter(g) + g.outputSize / 64;
+      // 8 channels × 8 pixels per thread in each tap pass, plus the fill pass.
+      return (
+        g.batch * g.groups * c(cog / 8) * g.inHeight * c(g.inWidth / 8) * (PASSES.scatter(g) - 1) + g.outputSize / 64
+      );
     case 'zero-insertion':
       return g.inputSize + g.batch * g.groups * g.outHeight * c(g.outWidth / 4) * c(cog / 4);
   }
 }
 
-/** Estimated cost of running `g` with a kernel on an adapter class (arbitrary units). */
+/** Estimated cost of running `g` with a kernel on an adapter class (arbitrary units; see the module comment). */
 export function estimateCost(
   kernel: Kernel,
   g: ConvTranspose2dGeometry,
   software: boolean,
   limits: GPUSupportedLimits,
 ): number {
-  let rate = RATES[software ? 'software' : 'hardware'][kernel.name];
+  const k = COSTS[software ? 'software' : 'hardware'];
+  const rate = RATES[software ? 'software' : 'hardware'][kernel.name];
   let sub: SubpixelConfig | undefined;
+  let work: number;
   if (kernel.name === 'subpixel') {
     sub = subpixelConfig(g, limits, software);
-    rate *= subpixelIntensity(sub);
+    work = issuedMacs('subpixel', g, sub);
+    if (sub.variant === 'register') {
+      work *= registerWork(sub.channels, sub.pixels, k.loadCost);
+      if (g.groups * Math.ceil(g.outChannelsPerGroup / sub.channels) < 4) work *= k.divergence;
+    }
+  } else if (software) {
+    // gemm-col2im and scatter run 8 × 8 register blocks; im2col-gemm and zero-insertion 4 × 4.
+    const block = kernel.name === 'gemm-col2im' || kernel.name === 'scatter' ? 8 : 4;
+    work = softwareMacs(kernel.name, g) * registerWork(block, block, k.loadCost);
+  } else {
+    work = issuedMacs(kernel.name, g);
   }
   return (
-    issuedMacs(kernel.name, g, sub) / rate +
-    threadCount(kernel.name, g, sub) * THREAD_OVERHEAD[kernel.name] +
-    extraBytes(kernel.name, g, kernel) / BYTES_PER_MAC +
-    PASSES[kernel.name](g) * PASS_OVERHEAD
+    work / rate +
+    threadCount(kernel.name, g, sub) * k.threadOverhead[kernel.name] +
+    extraFloats(kernel.name, g, kernel) * k.floatCost +
+    g.outputSize * k.outputCost +
+    PASSES[kernel.name](g) * k.passOverhead
   );
 }
 
@@ -265,11 +350,29 @@ export function subpixelConfig(
 ): SubpixelConfig {
   const maxThreads = Math.min(limits.maxComputeInvocationsPerWorkgroup, 256);
   if (software) {
-    // 8 × 8 outputs per thread read 16 values per 64 multiply-adds; smaller blocks only
-    // where the layer is too narrow to fill them (few channels, or few columns per phase).
-    const channels = g.outChannelsPerGroup > 4 ? 8 : 4;
-    const pixels = Math.ceil(g.outWidth / g.strides[1]) > 4 ? 8 : 4;
-    return { variant: 'register', pixels, channels, wg: Math.min(64, maxThreads), wx: 0, wy: 0, tk: 0 };
+    // The block with the least work (issued multiply-adds, empty lanes included, times
+    // registerWork): 8 × 8 unless the layer is too narrow to fill it (few channels, or
+    // few columns per phase). Threads' set-up is left out here: on the suite's odd layer
+    // (20 columns per phase) 8 × 4 beat 8 × 8 by ~20% despite 1.5× the threads.
+    let best: SubpixelConfig | null = null;
+    let bestWork = Infinity;
+    for (const [channels, pixels] of [
+      [8, 8],
+      [8, 4],
+      [4, 8],
+      [4, 4],
+    ] as const) {
+      const c: SubpixelConfig = { variant: 'register', pixels, channels, wg: 64, wx: 0, wy: 0, tk: 0 };
+      const work = issuedMacs('subpixel', g, c) * registerWork(channels, pixels);
+      if (work < bestWork * 0.999) [best, bestWork] = [c, work];
+    }
+    const c = best!;
+    // Workgroups are what SwiftShader spreads over CPU cores: a layer with few threads
+    // gets smaller workgroups (≥ 32 of them when possible), which sped up the 512-thread
+    // DCGAN 512→256 layer by ~12%.
+    c.wg = Math.min(64, maxThreads);
+    while (c.wg > 16 && subpixelWorkgroups(g, c) < 32) c.wg /= 2;
+    return c;
   }
   const cog = g.outChannelsPerGroup;
   let wy = cog >= 48 ? 16 : cog >= 24 ? 8 : cog >= 8 ? 2 : 1;
@@ -473,7 +576,9 @@ export function plan(g: ConvTranspose2dGeometry, limits: GPUSupportedLimits, opt
       const pieces = splitPieces(k, g, limits);
       piecesOf.set(k.name, pieces);
       // Splitting repeats the filter reads and adds passes; charge it.
-      costs[k.name] = estimateCost(k, g, software, limits) + (pieces.length - 1) * PASS_OVERHEAD * 4;
+      costs[k.name] =
+        estimateCost(k, g, software, limits) +
+        (pieces.length - 1) * COSTS[software ? 'software' : 'hardware'].passOverhead * 4;
     } catch (e) {
       if (!(e instanceof DeconvError)) throw e;
       unsupported[k.name] = e.message;
