@@ -16,15 +16,16 @@
 // consecutive input columns ixb … ixb+P−1, so each input value feeds C channels
 // and each weight P pixels: C + P loads per C·P multiply-adds, no workgroup
 // memory and no barriers. Entry points by C × P: main 4×4, main8 4×8,
-// main84 8×4, main88 8×8 (the planner picks the largest the layer fills).
-// Thread index t = cb + ncb·(xb + nxb·(px + sw·(oy + oh·n))).
+// main84 8×4, main88 8×8, and main88r 8 × (2 rows × 4 columns) for layers with few
+// columns per phase (the planner picks the block with the least work).
+// Thread index t = cb + ncb·(xb + nxb·(px + sw·(oy + oh·n))) (main88r: see there).
 // All index math is u32/i32.
 
 override ACT: u32 = 0u;
 override WG: u32 = 64u;
 
 struct Params {
-  cog: u32, cig: u32, cbg: u32, ncb: u32, nxb: u32,
+  cog: u32, cig: u32, cbg: u32, ncb: u32, nxb: u32, nyr: u32,
   ih: u32, iw: u32, oh: u32, ow: u32,
   kh: u32, kw: u32, sh: u32, sw: u32, dh: u32, dw: u32,
   pt: u32, pl: u32, sty: u32, stx: u32,
@@ -587,3 +588,178 @@ fn main84(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
   store4(n, oy, xs0 + 3u * sw, co0 + 4u, nco2, b3, bv2);
 }
 
+
+// 8 channels × 2 rows × 4 columns: for layers with ≤ 4 columns per phase (small inputs),
+// where an 8-pixel row block would be half empty. The thread's two output rows oyA and
+// oyB = oyA + sh share their phase, so each tap reads input rows iy and iy + 1 at the
+// same 4 columns: still 16 loads per 64 multiply-adds. Row slot r = py + sh·jb covers
+// rows oyA = py + 2·jb·sh (nyr = sh · ceil(ceil(oh / sh) / 2) slots);
+// t = cb + ncb·(xb + nxb·(px + sw·(r + nyr·n))).
+@compute @workgroup_size(WG)
+fn main88r(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let t = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + lid;
+  if (t >= params.total) { return; }
+  let cb = t % params.ncb;
+  var rest = t / params.ncb;
+  let xb = rest % params.nxb;
+  rest = rest / params.nxb;
+  let px = rest % params.sw;
+  rest = rest / params.sw;
+  let slot = rest % params.nyr;
+  let n = rest / params.nyr;
+  let sh = params.sh;
+  let oya = slot % sh + (slot / sh) * 2u * sh;
+  if (oya >= params.oh) { return; }
+  let oyb = oya + sh;
+
+  let grp = cb / params.cbg;
+  let cl0 = (cb % params.cbg) * 8u;
+  // Channels past the group's end read a clamped weight and are never stored.
+  let cols = min(vec4<u32>(cl0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cog - 1u));
+  let cols2 = min(vec4<u32>(cl0 + 4u) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cog - 1u));
+  let ci0 = grp * params.cig;
+
+  let q = oya + params.pt;
+  let ky0 = first_tap(q % sh, params.dh, sh, params.kh, params.sty);
+  let x0 = (px + params.sw - params.pl % params.sw) % params.sw;
+  let r0 = x0 + params.pl + xb * 4u * params.sw;
+  let kx0 = first_tap(r0 % params.sw, params.dw, params.sw, params.kw, params.stx);
+  let iwm = i32(params.iw) - 1;
+  let ihm = i32(params.ih) - 1;
+
+  let cig = params.cig;
+  let in_c = params.in_c;
+  let f_i = params.f_i;
+  let in_w = params.in_w;
+  let in_h = params.in_h;
+  let kh = params.kh;
+  let kw = params.kw;
+  let sty = params.sty;
+  let stx = params.stx;
+  let base_n = n * params.in_n + ci0 * in_c;
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  var a4 = vec4<f32>(0.0);
+  var a5 = vec4<f32>(0.0);
+  var a6 = vec4<f32>(0.0);
+  var a7 = vec4<f32>(0.0);
+  var b0 = vec4<f32>(0.0);
+  var b1 = vec4<f32>(0.0);
+  var b2 = vec4<f32>(0.0);
+  var b3 = vec4<f32>(0.0);
+  var b4 = vec4<f32>(0.0);
+  var b5 = vec4<f32>(0.0);
+  var b6 = vec4<f32>(0.0);
+  var b7 = vec4<f32>(0.0);
+  for (var ky = ky0; ky < kh; ky += sty) {
+    // Row A reads iy = dy / sh (dy is a multiple of sh by the phase), row B iy + 1.
+    let dy = i32(q) - i32(ky * params.dh);
+    if (dy + i32(sh) < 0) { break; }
+    let iya = dy / i32(sh);
+    let va = iya >= 0 && iya <= ihm;
+    let vb = iya + 1 >= 0 && iya + 1 <= ihm;
+    if (!va && !vb) { continue; }
+    let rowa = base_n + u32(clamp(iya, 0, ihm)) * in_h;
+    let rowb = base_n + u32(clamp(iya + 1, 0, ihm)) * in_h;
+    for (var kx = kx0; kx < kw; kx += stx) {
+      let ixb = (i32(r0) - i32(kx * params.dw)) / i32(params.sw);
+      if (ixb + 3 < 0) { break; }
+      if (ixb > iwm) { continue; }
+      let xs = vec4<i32>(ixb) + vec4<i32>(0, 1, 2, 3);
+      let vcol = (xs >= vec4<i32>(0)) & (xs <= vec4<i32>(iwm));
+      let valid = vcol & vec4<bool>(va);
+      let valid2 = vcol & vec4<bool>(vb);
+      let xc = vec4<u32>(clamp(xs, vec4<i32>(0), vec4<i32>(iwm))) * in_w;
+      let ib = vec4<u32>(rowa) + xc;
+      let ib2 = vec4<u32>(rowb) + xc;
+      let wb = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols * params.f_o;
+      let wb2 = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols2 * params.f_o;
+      var xo = 0u;
+      var wo = 0u;
+      if (all(valid) && all(valid2)) {
+        for (var c = 0u; c < cig; c++) {
+          let xv = vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]);
+          let xv2 = vec4<f32>(input[ib2.x + xo], input[ib2.y + xo], input[ib2.z + xo], input[ib2.w + xo]);
+          let wv = vec4<f32>(weights[wb.x + wo], weights[wb.y + wo], weights[wb.z + wo], weights[wb.w + wo]);
+          let wv2 = vec4<f32>(weights[wb2.x + wo], weights[wb2.y + wo], weights[wb2.z + wo], weights[wb2.w + wo]);
+          a0 += xv.x * wv;
+          b0 += xv.x * wv2;
+          a1 += xv.y * wv;
+          b1 += xv.y * wv2;
+          a2 += xv.z * wv;
+          b2 += xv.z * wv2;
+          a3 += xv.w * wv;
+          b3 += xv.w * wv2;
+          a4 += xv2.x * wv;
+          b4 += xv2.x * wv2;
+          a5 += xv2.y * wv;
+          b5 += xv2.y * wv2;
+          a6 += xv2.z * wv;
+          b6 += xv2.z * wv2;
+          a7 += xv2.w * wv;
+          b7 += xv2.w * wv2;
+          xo += in_c;
+          wo += f_i;
+        }
+      } else {
+        // A border block: pixels whose input row or column is outside read a clamped value and add zero.
+        for (var c = 0u; c < cig; c++) {
+          let xv = select(vec4<f32>(0.0),
+                          vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]), valid);
+          let xv2 = select(vec4<f32>(0.0),
+                           vec4<f32>(input[ib2.x + xo], input[ib2.y + xo], input[ib2.z + xo], input[ib2.w + xo]), valid2);
+          let wv = vec4<f32>(weights[wb.x + wo], weights[wb.y + wo], weights[wb.z + wo], weights[wb.w + wo]);
+          let wv2 = vec4<f32>(weights[wb2.x + wo], weights[wb2.y + wo], weights[wb2.z + wo], weights[wb2.w + wo]);
+          a0 += xv.x * wv;
+          b0 += xv.x * wv2;
+          a1 += xv.y * wv;
+          b1 += xv.y * wv2;
+          a2 += xv.z * wv;
+          b2 += xv.z * wv2;
+          a3 += xv.w * wv;
+          b3 += xv.w * wv2;
+          a4 += xv2.x * wv;
+          b4 += xv2.x * wv2;
+          a5 += xv2.y * wv;
+          b5 += xv2.y * wv2;
+          a6 += xv2.z * wv;
+          b6 += xv2.z * wv2;
+          a7 += xv2.w * wv;
+          b7 += xv2.w * wv2;
+          xo += in_c;
+          wo += f_i;
+        }
+      }
+    }
+  }
+
+  let co0 = grp * params.cog + cl0;
+  let nco = min(8u, params.cog - cl0);
+  let nco2 = select(0u, nco - 4u, nco > 4u);
+  let nco1 = min(nco, 4u);
+  let bv = bias4(co0);
+  let bv2 = bias4(co0 + 4u);
+  let xs0 = x0 + xb * 4u * params.sw;
+  let sw = params.sw;
+  store4(n, oya, xs0, co0, nco1, a0, bv);
+  store4(n, oya, xs0, co0 + 4u, nco2, b0, bv2);
+  store4(n, oya, xs0 + sw, co0, nco1, a1, bv);
+  store4(n, oya, xs0 + sw, co0 + 4u, nco2, b1, bv2);
+  store4(n, oya, xs0 + 2u * sw, co0, nco1, a2, bv);
+  store4(n, oya, xs0 + 2u * sw, co0 + 4u, nco2, b2, bv2);
+  store4(n, oya, xs0 + 3u * sw, co0, nco1, a3, bv);
+  store4(n, oya, xs0 + 3u * sw, co0 + 4u, nco2, b3, bv2);
+  if (oyb < params.oh) {
+    store4(n, oyb, xs0, co0, nco1, a4, bv);
+    store4(n, oyb, xs0, co0 + 4u, nco2, b4, bv2);
+    store4(n, oyb, xs0 + sw, co0, nco1, a5, bv);
+    store4(n, oyb, xs0 + sw, co0 + 4u, nco2, b5, bv2);
+    store4(n, oyb, xs0 + 2u * sw, co0, nco1, a6, bv);
+    store4(n, oyb, xs0 + 2u * sw, co0 + 4u, nco2, b6, bv2);
+    store4(n, oyb, xs0 + 3u * sw, co0, nco1, a7, bv);
+    store4(n, oyb, xs0 + 3u * sw, co0 + 4u, nco2, b7, bv2);
+  }
+}

@@ -121,6 +121,11 @@ export interface SubpixelConfig {
   pixels: number;
   /** register: output channels per thread (4 or 8). */
   channels: number;
+  /**
+   * register: same-phase output rows per thread (default 1). 2 (with 8 channels × 4
+   * pixels per row) is an 8 × 8 block for layers with few columns per phase.
+   */
+  rows?: 1 | 2;
   /** register: threads per workgroup. tiled: WX × WY threads, each 4 pixels × 4 channels. */
   wg: number;
   wx: number;
@@ -176,9 +181,19 @@ export function gcd(a: number, b: number): number {
 /**
  * Σ over output positions of one axis of the number of taps its phase visits;
  * with `block` > 1, each phase's positions are rounded up to whole blocks (the
- * register-blocked subpixel computes `block` same-phase pixels per thread).
+ * register-blocked subpixel computes `block` same-phase pixels per thread). With
+ * `inSize`, a block skips a tap whose input index lies outside [0, inSize) for
+ * all of its positions, as the kernel does (it matters on small inputs).
  */
-export function phaseTaps(out: number, pad: number, s: number, d: number, k: number, block = 1): number {
+export function phaseTaps(
+  out: number,
+  pad: number,
+  s: number,
+  d: number,
+  k: number,
+  block = 1,
+  inSize = Infinity,
+): number {
   const step = s / gcd(s, d);
   let total = 0;
   for (let p = 0; p < s; p++) {
@@ -192,7 +207,22 @@ export function phaseTaps(out: number, pad: number, s: number, d: number, k: num
     const taps = k0 < 0 ? 0 : Math.ceil((k - k0) / step);
     const o0 = (((p - pad) % s) + s) % s;
     const count = o0 < out ? Math.ceil((out - o0) / s) : 0;
-    total += taps * Math.ceil(count / block) * block;
+    if (!Number.isFinite(inSize) || taps === 0) {
+      total += taps * Math.ceil(count / block) * block;
+      continue;
+    }
+    // Full-result coordinate of the phase's j-th position: f = o0 + pad + j·s; tap t reads (f − t·d)/s.
+    for (let j0 = 0; j0 < count; j0 += block) {
+      for (let i = 0; i < taps; i++) {
+        const t = k0 + i * step;
+        let hit = false;
+        for (let j = j0; j < Math.min(count, j0 + block) && !hit; j++) {
+          const idx = (o0 + pad + j * s - t * d) / s;
+          hit = idx >= 0 && idx < inSize;
+        }
+        if (hit) total += block;
+      }
+    }
   }
   return total;
 }
@@ -205,13 +235,23 @@ export function issuedMacs(name: KernelName, g: ConvTranspose2dGeometry, subpixe
   const perPixel = g.inChannelsPerGroup * g.outChannels * g.batch;
   switch (name) {
     case 'subpixel': {
-      const rows = phaseTaps(g.outHeight, g.padding[0], g.strides[0], g.dilations[0], g.kernelHeight);
+      const rowBlock = subpixel?.variant === 'register' ? (subpixel.rows ?? 1) : 1;
+      const rows = phaseTaps(
+        g.outHeight,
+        g.padding[0],
+        g.strides[0],
+        g.dilations[0],
+        g.kernelHeight,
+        rowBlock,
+        g.inHeight,
+      );
       if (!subpixel) {
-        return perPixel * rows * phaseTaps(g.outWidth, g.padding[2], g.strides[1], g.dilations[1], g.kernelWidth);
+        const all = phaseTaps(g.outWidth, g.padding[2], g.strides[1], g.dilations[1], g.kernelWidth, 1, g.inWidth);
+        return perPixel * rows * all;
       }
       const pixels = subpixel.variant === 'register' ? subpixel.pixels : 1;
       const block = subpixel.variant === 'register' ? subpixel.channels : subpixel.wy * 4;
-      const cols = phaseTaps(g.outWidth, g.padding[2], g.strides[1], g.dilations[1], g.kernelWidth, pixels);
+      const cols = phaseTaps(g.outWidth, g.padding[2], g.strides[1], g.dilations[1], g.kernelWidth, pixels, g.inWidth);
       const channels = g.groups * Math.ceil(g.outChannelsPerGroup / block) * block;
       return g.batch * g.inChannelsPerGroup * channels * rows * cols;
     }
@@ -316,7 +356,7 @@ export function estimateCost(
     sub = subpixelConfig(g, limits, software);
     work = issuedMacs('subpixel', g, sub);
     if (sub.variant === 'register') {
-      work *= registerWork(sub.channels, sub.pixels, k.loadCost);
+      work *= registerWork(sub.channels, sub.pixels * (sub.rows ?? 1), k.loadCost);
       if (g.groups * Math.ceil(g.outChannelsPerGroup / sub.channels) < 4) work *= k.divergence;
     }
   } else if (software) {
@@ -356,14 +396,18 @@ export function subpixelConfig(
     // (20 columns per phase) 8 × 4 beat 8 × 8 by ~20% despite 1.5× the threads.
     let best: SubpixelConfig | null = null;
     let bestWork = Infinity;
-    for (const [channels, pixels] of [
-      [8, 8],
-      [8, 4],
-      [4, 8],
-      [4, 4],
+    const fewColumns = Math.ceil(g.outWidth / g.strides[1]) <= 4;
+    for (const [channels, pixels, rows] of [
+      [8, 8, 1],
+      [8, 4, 2],
+      [8, 4, 1],
+      [4, 8, 1],
+      [4, 4, 1],
     ] as const) {
-      const c: SubpixelConfig = { variant: 'register', pixels, channels, wg: 64, wx: 0, wy: 0, tk: 0 };
-      const work = issuedMacs('subpixel', g, c) * registerWork(channels, pixels);
+      // Two rows of 4 only where a phase has ≤ 4 columns (elsewhere one row measured as fast or faster).
+      if (rows === 2 && !fewColumns) continue;
+      const c: SubpixelConfig = { variant: 'register', pixels, channels, rows, wg: 64, wx: 0, wy: 0, tk: 0 };
+      const work = issuedMacs('subpixel', g, c) * registerWork(channels, pixels * rows);
       if (work < bestWork * 0.999) [best, bestWork] = [c, work];
     }
     const c = best!;
@@ -384,13 +428,20 @@ export function subpixelConfig(
   return { variant: 'tiled', pixels: 4, channels: 4, wg: wx * wy, wx, wy, tk };
 }
 
+/** Row slots of the register-blocked subpixel: output rows, or sh · ⌈⌈outH / sh⌉ / 2⌉ row pairs. */
+export function subpixelRowSlots(g: ConvTranspose2dGeometry, c: SubpixelConfig): number {
+  if ((c.rows ?? 1) === 1) return g.outHeight;
+  const sh = g.strides[0];
+  return sh * Math.ceil(Math.ceil(g.outHeight / sh) / 2);
+}
+
 /** Workgroups of the subpixel kernel's single pass for `g`. */
 export function subpixelWorkgroups(g: ConvTranspose2dGeometry, c: SubpixelConfig): number {
   const [sh, sw] = g.strides;
   if (c.variant === 'register') {
     const cbg = Math.ceil(g.outChannelsPerGroup / c.channels);
     const nxb = Math.ceil(Math.ceil(g.outWidth / sw) / c.pixels);
-    return Math.ceil((g.batch * g.outHeight * sw * cbg * g.groups * nxb) / c.wg);
+    return Math.ceil((g.batch * subpixelRowSlots(g, c) * sw * cbg * g.groups * nxb) / c.wg);
   }
   const nmt = Math.ceil((g.batch * Math.ceil(g.outHeight / sh) * Math.ceil(g.outWidth / sw)) / (c.wx * 4));
   const nnt = Math.ceil(g.outChannelsPerGroup / (c.wy * 4));

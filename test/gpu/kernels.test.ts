@@ -78,12 +78,15 @@ describe('GPU kernels in Node (Dawn)', () => {
     // Smaller workgroups, as the planner picks for layers with few threads on software adapters.
     { variant: 'register', channels: 8, pixels: 4, wg: 16, wx: 0, wy: 0, tk: 0 },
     { variant: 'register', channels: 4, pixels: 8, wg: 32, wx: 0, wy: 0, tk: 0 },
+    // 8 channels × 2 rows × 4 pixels (main88r).
+    { variant: 'register', channels: 8, pixels: 4, rows: 2, wg: 64, wx: 0, wy: 0, tk: 0 },
+    { variant: 'register', channels: 8, pixels: 4, rows: 2, wg: 16, wx: 0, wy: 0, tk: 0 },
     { variant: 'tiled', channels: 4, pixels: 4, wg: 64, wx: 16, wy: 4, tk: 8 },
   ];
   for (const config of configs) {
     const name =
       config.variant === 'register'
-        ? `${config.channels}ch_x_${config.pixels}px${config.wg === 64 ? '' : `_wg${config.wg}`}`
+        ? `${config.channels}ch_x_${config.rows ?? 1}row_x_${config.pixels}px${config.wg === 64 ? '' : `_wg${config.wg}`}`
         : `tiled_${config.wx}x${config.wy}_tk${config.tk}`;
     it(`subpixel ${name}: 300 random geometries with wider layers`, async () => {
       const kernel: Kernel = { ...subpixelKernel, encode: (ctx, g, b) => encodeSubpixel(ctx, g, b, config) };

@@ -2,7 +2,7 @@ import registerCode from '../../../shaders/subpixel.wgsl?raw';
 import tiledCode from '../../../shaders/subpixel-tiled.wgsl?raw';
 import type { ConvTranspose2dGeometry } from '../../types.js';
 import type { ConvBuffers, Kernel, KernelContext } from '../kernel.js';
-import { gcd, subpixelConfig, subpixelWorkgroups, type SubpixelConfig } from '../planner.js';
+import { gcd, subpixelConfig, subpixelRowSlots, subpixelWorkgroups, type SubpixelConfig } from '../planner.js';
 import { activationCode, strideUniforms } from './common.js';
 
 /** Uniforms both subpixel variants share. */
@@ -37,7 +37,7 @@ function sharedUniforms(g: ConvTranspose2dGeometry): Record<string, number> {
  * ordinary convolution of the low-resolution input with a sub-filter; every
  * phase is computed in one dispatch and written interleaved into the output.
  * No inserted zero is multiplied. Two variants, chosen by the planner:
- * register-blocked (up to 8 channels × 8 pixels per thread, no barriers) and
+ * register-blocked (up to 8 channels × 8 pixels per thread, in one row or two, no barriers) and
  * workgroup-tiled (implicit GEMM per phase with tiles in workgroup memory).
  */
 export const subpixelKernel: Kernel = {
@@ -57,7 +57,13 @@ export const subpixelKernel: Kernel = {
 };
 
 /** Entry point of the register-blocked shader for a block of channels × pixels per thread. */
-const ENTRY: Record<string, string> = { '4x4': 'main', '4x8': 'main8', '8x8': 'main88', '8x4': 'main84' };
+const ENTRY: Record<string, string> = {
+  '4x4': 'main',
+  '4x8': 'main8',
+  '8x8': 'main88',
+  '8x4': 'main84',
+  '8x4x2': 'main88r',
+};
 
 /** Records the subpixel kernel's single dispatch with an explicit variant and tiles (the planner's, or a test's). */
 export function encodeSubpixel(
@@ -72,17 +78,22 @@ export function encodeSubpixel(
   if (config.variant === 'register') {
     const cbg = Math.ceil(g.outChannelsPerGroup / config.channels);
     const nxb = Math.ceil(Math.ceil(g.outWidth / g.strides[1]) / config.pixels);
+    const rows = config.rows ?? 1;
+    const nyr = subpixelRowSlots(g, config);
+    const entry = ENTRY[`${config.channels}x${config.pixels}${rows === 2 ? 'x2' : ''}`];
+    if (!entry) throw new Error(`subpixel: no register block of ${config.channels} × ${rows} × ${config.pixels}`);
     ctx.dispatch({
       label: 'subpixel',
       code: registerCode,
-      entryPoint: ENTRY[`${config.channels}x${config.pixels}`]!,
+      entryPoint: entry,
       constants: { ACT: act, WG: config.wg },
       uniforms: {
         ...sharedUniforms(g),
         cbg,
         ncb: cbg * g.groups,
         nxb,
-        total: g.batch * g.outHeight * g.strides[1] * cbg * g.groups * nxb,
+        nyr,
+        total: g.batch * nyr * g.strides[1] * cbg * g.groups * nxb,
       },
       buffers: bufs,
       workgroups,
