@@ -1,30 +1,42 @@
-// The README's complete example must run as written: this extracts it, runs it on
-// Dawn + SwiftShader, and checks what it prints.
+// The README's examples must run as written: this extracts them, runs them on
+// Dawn + SwiftShader, and checks what they print.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
 
-function readmeExample(): string {
+/** The ```js blocks marked `<!-- readme-example -->`, in order. */
+function readmeExamples(): string[] {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const match = /<!-- readme-example -->\s*```js\n([\s\S]*?)```/.exec(readme);
-  if (!match) throw new Error('README.md has no ```js block after <!-- readme-example -->');
-  return match[1]!;
+  const blocks = [...readme.matchAll(/<!-- readme-example -->\s*```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  if (blocks.length < 2) throw new Error('README.md should have two ```js examples after <!-- readme-example -->');
+  return blocks;
+}
+
+/** Writes an example into the repo (so its imports resolve), runs it and returns what it printed. */
+async function run(code: string, name: string): Promise<unknown[][]> {
+  const dir = join(root, 'test', 'generated');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.mjs`);
+  writeFileSync(file, code);
+  const printed: unknown[][] = [];
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args));
+  await import(/* @vite-ignore */ file);
+  return printed;
 }
 
 afterEach(() => vi.restoreAllMocks());
 
-describe('README example (GPU: Dawn + SwiftShader in Node)', () => {
-  it('runs the generator from createEngine to the images', async () => {
-    const dir = join(root, 'test', 'generated');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'readme-example.mjs');
-    writeFileSync(file, readmeExample());
-    const printed: unknown[][] = [];
-    vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args));
-    await import(/* @vite-ignore */ file);
+describe('README examples (GPU: Dawn + SwiftShader in Node)', () => {
+  it('"In Node": one call and one prepared layer', async () => {
+    const printed = await run(readmeExamples()[0]!, 'readme-node');
+    expect(printed.find((a) => a[0] === 'shape')?.[1]).toEqual([1, 3, 8, 8]);
+    expect(printed.length).toBeGreaterThanOrEqual(3);
+  });
 
+  it('"A decoder on the GPU": the generator from createEngine to the images', async () => {
+    const printed = await run(readmeExamples()[1]!, 'readme-generator');
     const images = printed.find((a) => a[0] === 'images');
     expect(images, 'the example prints its images').toBeDefined();
     const [, shape, min, max] = images as [string, number[], number, number];
