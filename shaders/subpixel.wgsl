@@ -17,7 +17,9 @@
 // and each weight P pixels: C + P loads per C·P multiply-adds, no workgroup
 // memory and no barriers. Entry points by C × P: main 4×4, main8 4×8,
 // main84 8×4, main88 8×8, and main88r 8 × (2 rows × 4 columns) for layers with few
-// columns per phase (the planner picks the block with the least work).
+// columns per phase (the planner picks the block with the least work). Each block is
+// written out as its own entry point because WGSL has no generics, and accumulators
+// kept in an array indexed by a loop variable run slower on SwiftShader than named ones.
 // Thread index t = cb + ncb·(xb + nxb·(px + sw·(oy + oh·n))) (main88r: see there).
 // All index math is u32/i32.
 
