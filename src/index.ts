@@ -26,3 +26,4 @@ export { plan } from './gpu/planner.js';
 export type { Plan, PlanOptions, PlanPiece, SubpixelConfig } from './gpu/planner.js';
 export { KERNEL_NAMES } from './gpu/kernel.js';
 export type { KernelName } from './gpu/kernel.js';
+export type { AutotuneResult } from './gpu/autotune.js';

@@ -1,3 +1,4 @@
+import { Autotuner, type AutotuneResult } from './autotune.js';
 import { BufferUsage, MapMode } from './flags.js';
 import { convTranspose2dResolved } from '../cpu.js';
 import { DeconvError, invalid, show } from '../errors.js';
@@ -26,6 +27,11 @@ export interface EngineOptions {
   software?: boolean;
   /** Caps of the buffer pool. */
   pool?: Partial<PoolCaps>;
+  /**
+   * True: the first `'auto'` call of each geometry times the likely kernels and
+   * later ones use the fastest (see {@link Engine.autotune}). Default false: the cost model decides.
+   */
+  autotune?: boolean;
 }
 
 /** Result of {@link Engine.convTranspose2d}. */
@@ -60,11 +66,29 @@ export interface Engine {
     filterShape: readonly number[],
     options?: EngineConvOptions,
   ): Promise<ConvResult>;
-  /** The planner's decision for a call, without running it. */
+  /**
+   * Times, once per geometry, every kernel that can run it and that the cost model
+   * does not rule out (estimate within 4× of the best), on scratch buffers on this
+   * engine's device, and caches the fastest: every later `'auto'` call, `plan` and
+   * prepared layer of that geometry uses it. Concurrent calls for one geometry share
+   * one tuning. The `kernel` option is ignored. On the CPU backend it resolves to 'cpu'.
+   * @throws DeconvError('DEVICE_LOST') when the device is lost while tuning.
+   */
+  autotune(
+    inputShape: readonly number[],
+    filterShape: readonly number[],
+    options?: EngineConvOptions,
+  ): Promise<AutotuneResult>;
+  /** The planner's decision for a call, without running it (the tuned kernel once `autotune` chose one). */
   plan(inputShape: readonly number[], filterShape: readonly number[], options?: EngineConvOptions): Plan | null;
   /** Copies data to a resident tensor. */
   upload(data: Float32Array, shape: readonly number[]): GPUTensor;
-  /** A layer with its weights prepared once; `layer.run(x)` enqueues without readback. */
+  /**
+   * A layer with its weights prepared once; `layer.run(x)` enqueues without readback.
+   * With 'auto', an input shape whose geometry is tuned runs the tuned kernel; an untuned
+   * one runs the cost model's choice (`run` is synchronous and never waits for tuning:
+   * call {@link Engine.autotune} first), switching once it is tuned.
+   */
   createConvTranspose2d(
     filter: Float32Array,
     filterShape: readonly number[],
@@ -116,6 +140,8 @@ class DeconvEngine implements Engine, LayerHost {
   private readonly options: EngineOptions;
   private recovering: Promise<Runtime | null> | null = null;
   private isDestroyed = false;
+  /** Tuned kernels per geometry; kept across device recovery (same adapter). */
+  readonly tuner = new Autotuner();
 
   constructor(backend: 'webgpu' | 'cpu', rt: Runtime | null, gpu: GPU | null, options: EngineOptions) {
     this.backend = backend;
@@ -185,11 +211,41 @@ class DeconvEngine implements Engine, LayerHost {
     return rt;
   }
 
+  get tuneVersion(): number {
+    return this.tuner.version;
+  }
+
+  tunedKernel(g: ConvTranspose2dGeometry): KernelName | null {
+    const t = this.tuner.get(g);
+    return t && t.kernel !== 'cpu' ? t.kernel : null;
+  }
+
+  /** The plan of a call: the tuned kernel for 'auto' when there is one, else the planner's choice. */
+  private planCall(rt: Runtime, g: ConvTranspose2dGeometry, want: KernelName | 'auto'): Plan {
+    const tuned = want === 'auto' ? this.tuner.get(g) : null;
+    if (!tuned || tuned.kernel === 'cpu') return plan(g, rt.limits, { kernel: want, software: rt.software });
+    // Keep every kernel's estimate and unsupported reason from the 'auto' plan.
+    const auto = plan(g, rt.limits, { software: rt.software });
+    const p = plan(g, rt.limits, { kernel: tuned.kernel, software: rt.software });
+    return { ...p, costs: auto.costs, unsupported: auto.unsupported, reason: `autotuned: ${tuned.reason}` };
+  }
+
   plan(inputShape: readonly number[], filterShape: readonly number[], options: EngineConvOptions = {}): Plan | null {
     const g = resolveConvTranspose2d(inputShape, filterShape, options);
     if (this.backend === 'cpu') return null;
-    const rt = this.runtime();
-    return plan(g, rt.limits, { kernel: options.kernel ?? 'auto', software: rt.software });
+    return this.planCall(this.runtime(), g, options.kernel ?? 'auto');
+  }
+
+  async autotune(
+    inputShape: readonly number[],
+    filterShape: readonly number[],
+    options: EngineConvOptions = {},
+  ): Promise<AutotuneResult> {
+    this.checkOpen();
+    if (options === null || typeof options !== 'object') invalid('options', options, 'must be an object');
+    const g = resolveConvTranspose2d(inputShape, filterShape, options);
+    if (this.backend === 'cpu') return { kernel: 'cpu', ms: {}, reason: 'the CPU backend has one implementation' };
+    return this.tuner.tune(await this.currentRuntime(), g);
   }
 
   async convTranspose2d(
@@ -212,7 +268,8 @@ class DeconvEngine implements Engine, LayerHost {
       return { data: convTranspose2dResolved(g, input, filter), shape: [...g.outputShape], kernel: 'cpu' };
     }
     const rt = await this.currentRuntime();
-    const p = plan(g, rt.limits, { kernel: want, software: rt.software });
+    if (want === 'auto' && this.options.autotune) await this.tuner.tune(rt, g);
+    const p = this.planCall(rt, g, want);
     const kernel = kernelByName(p.kernel);
     const maxBuffer = rt.limits.maxBufferSize;
     let data: Float32Array;
@@ -356,6 +413,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   if (options === null || typeof options !== 'object') invalid('options', options, 'must be an object');
   const fallback = options.fallback ?? 'cpu';
   if (fallback !== 'cpu' && fallback !== 'none') invalid('options.fallback', fallback, "must be 'cpu' or 'none'");
+  if (options.autotune !== undefined && typeof options.autotune !== 'boolean')
+    invalid('options.autotune', options.autotune, 'must be a boolean');
   if (options.limits !== undefined) {
     if (options.limits === null || typeof options.limits !== 'object')
       invalid('options.limits', options.limits, 'must be an object');

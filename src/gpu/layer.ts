@@ -12,7 +12,7 @@ import { DeviceTensor, HostTensor, type GPUTensor } from './tensor.js';
 
 /** Options of a call or a prepared layer: the convolution's options plus the kernel choice. */
 export interface EngineConvOptions extends ConvTranspose2dOptions {
-  /** A kernel by name, or 'auto' (default) for the planner's choice. */
+  /** A kernel by name, or 'auto' (default): the kernel autotuning chose for the geometry, else the planner's. */
   kernel?: KernelName | 'auto';
 }
 
@@ -22,6 +22,10 @@ export interface LayerHost {
   readonly backend: 'webgpu' | 'cpu';
   /** The current runtime; throws DeconvError('DEVICE_LOST') while there is none. */
   runtime(): Runtime;
+  /** The kernel autotuning chose for a geometry, or null when it is not tuned. */
+  tunedKernel(g: ConvTranspose2dGeometry): KernelName | null;
+  /** Changes whenever a geometry gets tuned. */
+  readonly tuneVersion: number;
 }
 
 /** A transposed convolution with its weights prepared once; see `Engine.createConvTranspose2d`. */
@@ -40,6 +44,8 @@ interface ShapePlan {
   /** The geometry with the filter in the kernel's preferred layout. */
   g: ConvTranspose2dGeometry;
   pieces: PlanPiece[];
+  /** For an 'auto' plan made by the cost model: the host's tuneVersion then (re-plan once it changes). */
+  untunedAt: number | null;
 }
 
 interface DeviceState {
@@ -121,12 +127,20 @@ export class PreparedLayer implements PreparedConvTranspose2d {
   private shapePlan(rt: Runtime, st: DeviceState, shape: readonly number[]): ShapePlan {
     const key = shape.join(',');
     let sp = st.plans.get(key);
+    if (sp?.untunedAt != null && sp.untunedAt !== this.host.tuneVersion) sp = undefined;
     if (!sp) {
       const g = this.geometry(shape);
-      const p = plan(g, rt.limits, { kernel: this.options.kernel ?? 'auto', software: rt.software });
+      const want = this.options.kernel ?? 'auto';
+      const tuned = want === 'auto' ? this.host.tunedKernel(g) : null;
+      const p = plan(g, rt.limits, { kernel: tuned ?? want, software: rt.software });
       const kernel = kernelByName(p.kernel);
       const packed = withFilterLayout(g, kernel.preferredFilterLayout);
-      sp = { kernel, g: packed, pieces: packed === g ? p.pieces : splitPieces(kernel, packed, rt.limits) };
+      sp = {
+        kernel,
+        g: packed,
+        pieces: packed === g ? p.pieces : splitPieces(kernel, packed, rt.limits),
+        untunedAt: want === 'auto' && !tuned ? this.host.tuneVersion : null,
+      };
       if (g.outputSize * 4 > rt.limits.maxBufferSize) {
         throw new DeconvError(
           'DEVICE_LIMIT',
