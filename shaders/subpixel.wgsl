@@ -20,14 +20,16 @@
 // columns per phase (the planner picks the block with the least work). Each block is
 // written out as its own entry point because WGSL has no generics, and accumulators
 // kept in an array indexed by a loop variable run slower on SwiftShader than named ones.
-// Thread index t = cb + ncb·(xb + nxb·(px + sw·(oy + oh·n))) (main88r: see there).
+// Thread index t = cb + ncb·(xb + nxb·(j + nyp·(n + nb·(px + sw·py)))) with output row
+// oy = py + j·sh (py = oy mod sh, nyp = ⌈oh / sh⌉; main88r: see there): grouping
+// threads by phase keeps one phase's weights in cache while its threads run.
 // All index math is u32/i32.
 
 override ACT: u32 = 0u;
 override WG: u32 = 64u;
 
 struct Params {
-  cog: u32, cig: u32, cbg: u32, ncb: u32, nxb: u32, nyr: u32,
+  cog: u32, cig: u32, cbg: u32, ncb: u32, nxb: u32, nyr: u32, nb: u32,
   ih: u32, iw: u32, oh: u32, ow: u32,
   kh: u32, kw: u32, sh: u32, sw: u32, dh: u32, dw: u32,
   pt: u32, pl: u32, sty: u32, stx: u32,
@@ -100,15 +102,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let t = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + lid;
   if (t >= params.total) { return; }
   // Channel blocks vary fastest, so neighbouring invocations (SIMD lanes on a CPU
-  // adapter) share their pixels and take the same border branch.
+  // adapter) share their pixels and take the same border branch; the row phase is
+  // slowest, so threads that run together read the same taps' weights (cache reuse).
   let cb = t % params.ncb;
   var rest = t / params.ncb;
   let xb = rest % params.nxb;
   rest = rest / params.nxb;
+  let nyp = params.nyr / params.sh;
+  let j = rest % nyp;
+  rest = rest / nyp;
+  let n = rest % params.nb;
+  rest = rest / params.nb;
   let px = rest % params.sw;
-  rest = rest / params.sw;
-  let oy = rest % params.oh;
-  let n = rest / params.oh;
+  let oy = rest / params.sw + j * params.sh;
+  if (oy >= params.oh) { return; }
 
   let grp = cb / params.cbg;
   let cl0 = (cb % params.cbg) * 4u;
@@ -132,6 +139,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let kw = params.kw;
   let sty = params.sty;
   let stx = params.stx;
+  // Each thread starts its input-channel loop at its own channel c0 and wraps around. With
+  // packed filters, a thread's weight rows lie cig floats apart; when cig is a power of two,
+  // equal starts put every lane's rows in the same few L1 sets (conflict misses on a CPU adapter).
+  let c0 = (cb * 16u) % cig;
+  let cwrap = cig - 1u - c0;
   var a0 = vec4<f32>(0.0);
   var a1 = vec4<f32>(0.0);
   var a2 = vec4<f32>(0.0);
@@ -151,8 +163,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let xc = vec4<u32>(clamp(xs, vec4<i32>(0), vec4<i32>(iwm)));
       let ib = vec4<u32>(row) + xc * in_w;
       let wb = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols * params.f_o;
-      var xo = 0u;
-      var wo = 0u;
+      var xo = c0 * in_c;
+      var wo = c0 * f_i;
       if (all(valid)) {
         for (var c = 0u; c < cig; c++) {
           let xv = vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]);
@@ -161,8 +173,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
           a1 += xv.y * wv;
           a2 += xv.z * wv;
           a3 += xv.w * wv;
-          xo += in_c;
-          wo += f_i;
+          xo = select(xo + in_c, 0u, c == cwrap);
+          wo = select(wo + f_i, 0u, c == cwrap);
         }
       } else {
         // A border block: pixels whose input column is outside read a clamped value and add zero.
@@ -174,8 +186,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
           a1 += xv.y * wv;
           a2 += xv.z * wv;
           a3 += xv.w * wv;
-          xo += in_c;
-          wo += f_i;
+          xo = select(xo + in_c, 0u, c == cwrap);
+          wo = select(wo + f_i, 0u, c == cwrap);
         }
       }
     }
@@ -198,15 +210,20 @@ fn main8(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
   let t = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + lid;
   if (t >= params.total) { return; }
   // Channel blocks vary fastest, so neighbouring invocations (SIMD lanes on a CPU
-  // adapter) share their pixels and take the same border branch.
+  // adapter) share their pixels and take the same border branch; the row phase is
+  // slowest, so threads that run together read the same taps' weights (cache reuse).
   let cb = t % params.ncb;
   var rest = t / params.ncb;
   let xb = rest % params.nxb;
   rest = rest / params.nxb;
+  let nyp = params.nyr / params.sh;
+  let j = rest % nyp;
+  rest = rest / nyp;
+  let n = rest % params.nb;
+  rest = rest / params.nb;
   let px = rest % params.sw;
-  rest = rest / params.sw;
-  let oy = rest % params.oh;
-  let n = rest / params.oh;
+  let oy = rest / params.sw + j * params.sh;
+  if (oy >= params.oh) { return; }
 
   let grp = cb / params.cbg;
   let cl0 = (cb % params.cbg) * 4u;
@@ -230,6 +247,11 @@ fn main8(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
   let kw = params.kw;
   let sty = params.sty;
   let stx = params.stx;
+  // Each thread starts its input-channel loop at its own channel c0 and wraps around. With
+  // packed filters, a thread's weight rows lie cig floats apart; when cig is a power of two,
+  // equal starts put every lane's rows in the same few L1 sets (conflict misses on a CPU adapter).
+  let c0 = (cb * 16u) % cig;
+  let cwrap = cig - 1u - c0;
   var a0 = vec4<f32>(0.0);
   var a1 = vec4<f32>(0.0);
   var a2 = vec4<f32>(0.0);
@@ -255,8 +277,8 @@ fn main8(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
       let ib = vec4<u32>(row) + vec4<u32>(clamp(xs, vec4<i32>(0), vec4<i32>(iwm))) * in_w;
       let ib2 = vec4<u32>(row) + vec4<u32>(clamp(xs2, vec4<i32>(0), vec4<i32>(iwm))) * in_w;
       let wb = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols * params.f_o;
-      var xo = 0u;
-      var wo = 0u;
+      var xo = c0 * in_c;
+      var wo = c0 * f_i;
       if (all(valid) && all(valid2)) {
         for (var c = 0u; c < cig; c++) {
           let xv = vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]);
@@ -270,8 +292,8 @@ fn main8(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
           a5 += xv2.y * wv;
           a6 += xv2.z * wv;
           a7 += xv2.w * wv;
-          xo += in_c;
-          wo += f_i;
+          xo = select(xo + in_c, 0u, c == cwrap);
+          wo = select(wo + f_i, 0u, c == cwrap);
         }
       } else {
         // A border block: pixels whose input column is outside read a clamped value and add zero.
@@ -289,8 +311,8 @@ fn main8(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
           a5 += xv2.y * wv;
           a6 += xv2.z * wv;
           a7 += xv2.w * wv;
-          xo += in_c;
-          wo += f_i;
+          xo = select(xo + in_c, 0u, c == cwrap);
+          wo = select(wo + f_i, 0u, c == cwrap);
         }
       }
     }
@@ -317,15 +339,20 @@ fn main88(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
   let t = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + lid;
   if (t >= params.total) { return; }
   // Channel blocks vary fastest, so neighbouring invocations (SIMD lanes on a CPU
-  // adapter) share their pixels and take the same border branch.
+  // adapter) share their pixels and take the same border branch; the row phase is
+  // slowest, so threads that run together read the same taps' weights (cache reuse).
   let cb = t % params.ncb;
   var rest = t / params.ncb;
   let xb = rest % params.nxb;
   rest = rest / params.nxb;
+  let nyp = params.nyr / params.sh;
+  let j = rest % nyp;
+  rest = rest / nyp;
+  let n = rest % params.nb;
+  rest = rest / params.nb;
   let px = rest % params.sw;
-  rest = rest / params.sw;
-  let oy = rest % params.oh;
-  let n = rest / params.oh;
+  let oy = rest / params.sw + j * params.sh;
+  if (oy >= params.oh) { return; }
 
   let grp = cb / params.cbg;
   let cl0 = (cb % params.cbg) * 8u;
@@ -350,6 +377,11 @@ fn main88(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
   let kw = params.kw;
   let sty = params.sty;
   let stx = params.stx;
+  // Each thread starts its input-channel loop at its own channel c0 and wraps around. With
+  // packed filters, a thread's weight rows lie cig floats apart; when cig is a power of two,
+  // equal starts put every lane's rows in the same few L1 sets (conflict misses on a CPU adapter).
+  let c0 = (cb * 16u) % cig;
+  let cwrap = cig - 1u - c0;
   var a0 = vec4<f32>(0.0);
   var a1 = vec4<f32>(0.0);
   var a2 = vec4<f32>(0.0);
@@ -384,8 +416,8 @@ fn main88(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
       let ib2 = vec4<u32>(row) + vec4<u32>(clamp(xs2, vec4<i32>(0), vec4<i32>(iwm))) * in_w;
       let wb = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols * params.f_o;
       let wb2 = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols2 * params.f_o;
-      var xo = 0u;
-      var wo = 0u;
+      var xo = c0 * in_c;
+      var wo = c0 * f_i;
       if (all(valid) && all(valid2)) {
         for (var c = 0u; c < cig; c++) {
           let xv = vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]);
@@ -408,8 +440,8 @@ fn main88(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
           b6 += xv2.z * wv2;
           a7 += xv2.w * wv;
           b7 += xv2.w * wv2;
-          xo += in_c;
-          wo += f_i;
+          xo = select(xo + in_c, 0u, c == cwrap);
+          wo = select(wo + f_i, 0u, c == cwrap);
         }
       } else {
         // A border block: pixels whose input column is outside read a clamped value and add zero.
@@ -436,8 +468,8 @@ fn main88(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
           b6 += xv2.z * wv2;
           a7 += xv2.w * wv;
           b7 += xv2.w * wv2;
-          xo += in_c;
-          wo += f_i;
+          xo = select(xo + in_c, 0u, c == cwrap);
+          wo = select(wo + f_i, 0u, c == cwrap);
         }
       }
     }
@@ -475,15 +507,20 @@ fn main84(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
   let t = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + lid;
   if (t >= params.total) { return; }
   // Channel blocks vary fastest, so neighbouring invocations (SIMD lanes on a CPU
-  // adapter) share their pixels and take the same border branch.
+  // adapter) share their pixels and take the same border branch; the row phase is
+  // slowest, so threads that run together read the same taps' weights (cache reuse).
   let cb = t % params.ncb;
   var rest = t / params.ncb;
   let xb = rest % params.nxb;
   rest = rest / params.nxb;
+  let nyp = params.nyr / params.sh;
+  let j = rest % nyp;
+  rest = rest / nyp;
+  let n = rest % params.nb;
+  rest = rest / params.nb;
   let px = rest % params.sw;
-  rest = rest / params.sw;
-  let oy = rest % params.oh;
-  let n = rest / params.oh;
+  let oy = rest / params.sw + j * params.sh;
+  if (oy >= params.oh) { return; }
 
   let grp = cb / params.cbg;
   let cl0 = (cb % params.cbg) * 8u;
@@ -508,6 +545,11 @@ fn main84(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
   let kw = params.kw;
   let sty = params.sty;
   let stx = params.stx;
+  // Each thread starts its input-channel loop at its own channel c0 and wraps around. With
+  // packed filters, a thread's weight rows lie cig floats apart; when cig is a power of two,
+  // equal starts put every lane's rows in the same few L1 sets (conflict misses on a CPU adapter).
+  let c0 = (cb * 16u) % cig;
+  let cwrap = cig - 1u - c0;
   var a0 = vec4<f32>(0.0);
   var a1 = vec4<f32>(0.0);
   var a2 = vec4<f32>(0.0);
@@ -532,8 +574,8 @@ fn main84(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
       let ib = vec4<u32>(row) + xc * in_w;
       let wb = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols * params.f_o;
       let wb2 = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols2 * params.f_o;
-      var xo = 0u;
-      var wo = 0u;
+      var xo = c0 * in_c;
+      var wo = c0 * f_i;
       if (all(valid)) {
         for (var c = 0u; c < cig; c++) {
           let xv = vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]);
@@ -547,8 +589,8 @@ fn main84(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
           b2 += xv.z * wv2;
           a3 += xv.w * wv;
           b3 += xv.w * wv2;
-          xo += in_c;
-          wo += f_i;
+          xo = select(xo + in_c, 0u, c == cwrap);
+          wo = select(wo + f_i, 0u, c == cwrap);
         }
       } else {
         // A border block: pixels whose input column is outside read a clamped value and add zero.
@@ -565,8 +607,8 @@ fn main84(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
           b2 += xv.z * wv2;
           a3 += xv.w * wv;
           b3 += xv.w * wv2;
-          xo += in_c;
-          wo += f_i;
+          xo = select(xo + in_c, 0u, c == cwrap);
+          wo = select(wo + f_i, 0u, c == cwrap);
         }
       }
     }
@@ -596,7 +638,7 @@ fn main84(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
 // oyB = oyA + sh share their phase, so each tap reads input rows iy and iy + 1 at the
 // same 4 columns: still 16 loads per 64 multiply-adds. Row slot r = py + sh·jb covers
 // rows oyA = py + 2·jb·sh (nyr = sh · ceil(ceil(oh / sh) / 2) slots);
-// t = cb + ncb·(xb + nxb·(px + sw·(r + nyr·n))).
+// t = cb + ncb·(xb + nxb·(jb + (nyr / sh)·(n + nb·(px + sw·py)))).
 @compute @workgroup_size(WG)
 fn main88r(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -606,12 +648,14 @@ fn main88r(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   var rest = t / params.ncb;
   let xb = rest % params.nxb;
   rest = rest / params.nxb;
-  let px = rest % params.sw;
-  rest = rest / params.sw;
-  let slot = rest % params.nyr;
-  let n = rest / params.nyr;
   let sh = params.sh;
-  let oya = slot % sh + (slot / sh) * 2u * sh;
+  let npair = params.nyr / sh;
+  let jb = rest % npair;
+  rest = rest / npair;
+  let n = rest % params.nb;
+  rest = rest / params.nb;
+  let px = rest % params.sw;
+  let oya = rest / params.sw + jb * 2u * sh;
   if (oya >= params.oh) { return; }
   let oyb = oya + sh;
 
@@ -639,6 +683,11 @@ fn main88r(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let kw = params.kw;
   let sty = params.sty;
   let stx = params.stx;
+  // Each thread starts its input-channel loop at its own channel c0 and wraps around. With
+  // packed filters, a thread's weight rows lie cig floats apart; when cig is a power of two,
+  // equal starts put every lane's rows in the same few L1 sets (conflict misses on a CPU adapter).
+  let c0 = (cb * 16u) % cig;
+  let cwrap = cig - 1u - c0;
   let base_n = n * params.in_n + ci0 * in_c;
   var a0 = vec4<f32>(0.0);
   var a1 = vec4<f32>(0.0);
@@ -679,8 +728,8 @@ fn main88r(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
       let ib2 = vec4<u32>(rowb) + xc;
       let wb = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols * params.f_o;
       let wb2 = vec4<u32>(ky * params.f_h + kx * params.f_w + ci0 * f_i) + cols2 * params.f_o;
-      var xo = 0u;
-      var wo = 0u;
+      var xo = c0 * in_c;
+      var wo = c0 * f_i;
       if (all(valid) && all(valid2)) {
         for (var c = 0u; c < cig; c++) {
           let xv = vec4<f32>(input[ib.x + xo], input[ib.y + xo], input[ib.z + xo], input[ib.w + xo]);
@@ -703,8 +752,8 @@ fn main88r(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
           b6 += xv2.z * wv2;
           a7 += xv2.w * wv;
           b7 += xv2.w * wv2;
-          xo += in_c;
-          wo += f_i;
+          xo = select(xo + in_c, 0u, c == cwrap);
+          wo = select(wo + f_i, 0u, c == cwrap);
         }
       } else {
         // A border block: pixels whose input row or column is outside read a clamped value and add zero.
@@ -731,8 +780,8 @@ fn main88r(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
           b6 += xv2.z * wv2;
           a7 += xv2.w * wv;
           b7 += xv2.w * wv2;
-          xo += in_c;
-          wo += f_i;
+          xo = select(xo + in_c, 0u, c == cwrap);
+          wo = select(wo + f_i, 0u, c == cwrap);
         }
       }
     }

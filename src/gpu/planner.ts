@@ -428,10 +428,13 @@ export function subpixelConfig(
   return { variant: 'tiled', pixels: 4, channels: 4, wg: wx * wy, wx, wy, tk };
 }
 
-/** Row slots of the register-blocked subpixel: output rows, or sh · ⌈⌈outH / sh⌉ / 2⌉ row pairs. */
+/**
+ * Row slots of the register-blocked subpixel, sh per row phase: sh · ⌈outH / sh⌉ rows, or
+ * sh · ⌈⌈outH / sh⌉ / 2⌉ row pairs (slots past the last row do nothing).
+ */
 export function subpixelRowSlots(g: ConvTranspose2dGeometry, c: SubpixelConfig): number {
-  if ((c.rows ?? 1) === 1) return g.outHeight;
   const sh = g.strides[0];
+  if ((c.rows ?? 1) === 1) return sh * Math.ceil(g.outHeight / sh);
   return sh * Math.ceil(Math.ceil(g.outHeight / sh) / 2);
 }
 

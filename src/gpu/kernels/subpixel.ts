@@ -93,6 +93,7 @@ export function encodeSubpixel(
         ncb: cbg * g.groups,
         nxb,
         nyr,
+        nb: g.batch,
         total: g.batch * nyr * g.strides[1] * cbg * g.groups * nxb,
       },
       buffers: bufs,
