@@ -7,7 +7,7 @@
 //   m = co·mCo + ky·mKy + kx·mKx  (co-major for iohw/ohwi filters, tap-major for hwoi)
 //   holding Σ_ci W[g·cig + ci, co, ky, kx] · X[nb, g·cig + ci, iy, ix] for input rows iy0 ≤ iy < iy0 + colRows.
 // Output (any layout, by strides):
-//   out[nb·oN + (g·cog + co)·oC + oy·oH + ox·oW] = act(bias[g·cog + co] + Σ col(co, ky, kx, iy, ix))
+//   out[nb·out_n + (g·cog + co)·out_c + oy·out_h + ox·out_w] = act(bias[g·cog + co] + Σ col(co, ky, kx, iy, ix))
 //   over the taps with oy + padTop = iy·strideH + ky·dilH and ox + padLeft = ix·strideW + kx·dilW
 //   (exact division, 0 ≤ iy < inH, 0 ≤ ix < inW). Outputs no tap reaches get act(bias).
 // One thread per 4 outputs of one (slice, co, oy) in the same stride phase: ox = ph + (4·jb + j)·strideW,
@@ -53,10 +53,10 @@ struct Params {
   mCo: u32,
   mKy: u32,
   mKx: u32,
-  oN: u32,
-  oC: u32,
-  oH: u32,
-  oW: u32,
+  out_n: u32,
+  out_c: u32,
+  out_h: u32,
+  out_w: u32,
   channelsLast: u32,
   alpha: f32,
 }
@@ -165,11 +165,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   }
   let c = g * p.cog + co;
   let bc = bias[c];
-  let row = nb * p.oN + c * p.oC + oy * p.oH;
+  let row = nb * p.out_n + c * p.out_c + oy * p.out_h;
   for (var j = 0u; j < 4u; j++) {
     let ox = ox0 + j * u32(p.strideW);
     if (ox < p.outW) {
-      output[row + ox * p.oW] = activate(sum[j] + bc);
+      output[row + ox * p.out_w] = activate(sum[j] + bc);
     }
   }
 }

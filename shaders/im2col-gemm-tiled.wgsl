@@ -2,11 +2,11 @@
 //
 // Per group g:  out[(co), (nb, oy, ox)] = act(bias[g·cog + co] + Σ_k A(co, k) · X̃(k, (nb, oy, ox)))
 //   k = (ky·kW + kx)·cig + ci   (tap-major, so a K tile mostly shares one tap)
-//   A(co, k) = weights[(g·cig + ci)·fI + co·fO + ky·fH + kx·fW]              (any filter layout, by strides)
+//   A(co, k) = weights[(g·cig + ci)·f_i + co·f_o + ky·f_h + kx·f_w]              (any filter layout, by strides)
 //   X̃(k, p) = the zero-inserted input, gathered while staging and never stored:
-//     input[nb·iN + (g·cig + ci)·iC + iy·iH + ix·iW]  when oy + padTop − ky·dilH = iy·strideH and
+//     input[nb·in_n + (g·cig + ci)·in_c + iy·in_h + ix·in_w]  when oy + padTop − ky·dilH = iy·strideH and
 //     ox + padLeft − kx·dilW = ix·strideW exactly, with 0 ≤ iy < inH, 0 ≤ ix < inW; 0 otherwise.
-//   out[nb·oN + (g·cog + co)·oC + oy·oH + ox·oW]                            (any layout, by strides)
+//   out[nb·out_n + (g·cog + co)·out_c + oy·out_h + ox·out_w]                            (any layout, by strides)
 // GEMM view: M = cog, N = batch·outH·outW (p = (nb·outH + oy)·outW + ox), K = kH·kW·cig.
 // A workgroup of (TILE_M/4)·(TILE_N/4) threads computes a TILE_M × TILE_N tile; each thread a
 // 4×4 block in registers. Per TILE_K step the workgroup stages the filter and gathered-input
@@ -37,18 +37,18 @@ struct Params {
   dilW: i32,
   padTop: i32,
   padLeft: i32,
-  iN: u32,
-  iC: u32,
-  iH: u32,
-  iW: u32,
-  oN: u32,
-  oC: u32,
-  oH: u32,
-  oW: u32,
-  fI: u32,
-  fO: u32,
-  fH: u32,
-  fW: u32,
+  in_n: u32,
+  in_c: u32,
+  in_h: u32,
+  in_w: u32,
+  out_n: u32,
+  out_c: u32,
+  out_h: u32,
+  out_w: u32,
+  f_i: u32,
+  f_o: u32,
+  f_h: u32,
+  f_w: u32,
   alpha: f32,
 }
 
@@ -103,10 +103,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let rowBlock = lid / colsPerThread;
   let colBlock = lid % colsPerThread;
   // Stage along the contiguous axis: ci when the filter (input) has unit channel stride.
-  let aKFast = p.fI == 1u;
-  let bKFast = p.iC == 1u;
-  let wg0 = g * p.cig * p.fI;
-  let ig0 = g * p.cig * p.iC;
+  let aKFast = p.f_i == 1u;
+  let bKFast = p.in_c == 1u;
+  let wg0 = g * p.cig * p.f_i;
+  let ig0 = g * p.cig * p.in_c;
 
   var c0 = vec4f(0.0);
   var c1 = vec4f(0.0);
@@ -129,7 +129,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       if (co < p.cog && k < p.K) {
         let tap = k / p.cig;
         let ci = k % p.cig;
-        v = weights[wg0 + ci * p.fI + co * p.fO + (tap / p.kW) * p.fH + (tap % p.kW) * p.fW];
+        v = weights[wg0 + ci * p.f_i + co * p.f_o + (tap / p.kW) * p.f_h + (tap % p.kW) * p.f_w];
       }
       tileA[(kk * TILE_M + mm) / 4u][mm % 4u] = v;
     }
@@ -155,7 +155,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         let iy = ty / p.strideH;
         let ix = tx / p.strideW;
         if (ty >= 0 && tx >= 0 && iy * p.strideH == ty && ix * p.strideW == tx && iy < p.inH && ix < p.inW) {
-          v = input[(pos / plane) * p.iN + ig0 + ci * p.iC + u32(iy) * p.iH + u32(ix) * p.iW];
+          v = input[(pos / plane) * p.in_n + ig0 + ci * p.in_c + u32(iy) * p.in_h + u32(ix) * p.in_w];
         }
       }
       tileB[(kk * TILE_N + nn) / 4u][nn % 4u] = v;
@@ -184,7 +184,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         let pos = n0 + j;
         if (pos < p.N) {
           let rem = pos % plane;
-          let o = (pos / plane) * p.oN + c * p.oC + (rem / p.outW) * p.oH + (rem % p.outW) * p.oW;
+          let o = (pos / plane) * p.out_n + c * p.out_c + (rem / p.outW) * p.out_h + (rem % p.outW) * p.out_w;
           output[o] = activate(rows[i][j] + b);
         }
       }

@@ -1,11 +1,11 @@
 // Implicit GEMM for transposed convolution, register-blocked (no workgroup memory, no barriers).
 //
 // Per group g:  out[(co), (nb, oy, ox)] = act(bias[g·cog + co] + Σ_(ky, kx, ci) W(ci, co, ky, kx) · X̃(ci, nb, oy, ox, ky, kx))
-//   W(ci, co, ky, kx) = weights[(g·cig + ci)·fI + co·fO + ky·fH + kx·fW]        (any filter layout, by strides)
+//   W(ci, co, ky, kx) = weights[(g·cig + ci)·f_i + co·f_o + ky·f_h + kx·f_w]        (any filter layout, by strides)
 //   X̃ = the zero-inserted input, gathered on the fly and never stored:
-//     X̃ = input[nb·iN + (g·cig + ci)·iC + iy·iH + ix·iW]  when oy + padTop − ky·dilH = iy·strideH and
+//     X̃ = input[nb·in_n + (g·cig + ci)·in_c + iy·in_h + ix·in_w]  when oy + padTop − ky·dilH = iy·strideH and
 //         ox + padLeft − kx·dilW = ix·strideW exactly, with 0 ≤ iy < inH, 0 ≤ ix < inW; 0 otherwise.
-//   out[nb·oN + (g·cog + co)·oC + oy·oH + ox·oW]                               (any layout, by strides)
+//   out[nb·out_n + (g·cog + co)·out_c + oy·out_h + ox·out_w]                               (any layout, by strides)
 // GEMM view: M = cog output channels, N = batch·outH·outW positions (p = (nb·outH + oy)·outW + ox),
 // K = kH·kW·cig, walked tap by tap so each tap's validity is found once per position.
 // Each thread computes 8 channels × 8 consecutive positions in registers (16 loads per 64
@@ -35,18 +35,18 @@ struct Params {
   dilW: i32,
   padTop: i32,
   padLeft: i32,
-  iN: u32,
-  iC: u32,
-  iH: u32,
-  iW: u32,
-  oN: u32,
-  oC: u32,
-  oH: u32,
-  oW: u32,
-  fI: u32,
-  fO: u32,
-  fH: u32,
-  fW: u32,
+  in_n: u32,
+  in_c: u32,
+  in_h: u32,
+  in_w: u32,
+  out_n: u32,
+  out_c: u32,
+  out_h: u32,
+  out_w: u32,
+  f_i: u32,
+  f_o: u32,
+  f_h: u32,
+  f_w: u32,
   alpha: f32,
 }
 
@@ -92,7 +92,7 @@ fn lanes(n0: u32, g: u32) -> Lanes {
   for (var j = 0u; j < 4u; j++) {
     let pos = min(n0 + j, p.N - 1u);
     let rem = pos % plane;
-    l.img[j] = (pos / plane) * p.iN + g * p.cig * p.iC;
+    l.img[j] = (pos / plane) * p.in_n + g * p.cig * p.in_c;
     l.fy[j] = i32(rem / p.outW) + p.padTop;
     l.fx[j] = i32(rem % p.outW) + p.padLeft;
   }
@@ -113,7 +113,7 @@ fn tap(l: Lanes, ky: u32, kx: u32) -> Tap {
   let ix = tx / vec4i(p.strideW);
   let v = (ty >= vec4i(0)) & (iy * vec4i(p.strideH) == ty) & (iy < vec4i(p.inH)) & (tx >= vec4i(0)) &
     (ix * vec4i(p.strideW) == tx) & (ix < vec4i(p.inW));
-  return Tap(select(vec4u(0u), l.img + vec4u(iy) * p.iH + vec4u(ix) * p.iW, v), v);
+  return Tap(select(vec4u(0u), l.img + vec4u(iy) * p.in_h + vec4u(ix) * p.in_w, v), v);
 }
 
 @compute @workgroup_size(64)
@@ -136,9 +136,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let lo = lanes(n0, g);
   let hi = lanes(n0 + 4u, g);
   let step = vec4u(0u, 1u, 2u, 3u);
-  let wg0 = g * p.cig * p.fI;
-  let wLo = wg0 + min(vec4u(m0) + step, vec4u(p.cog - 1u)) * p.fO;
-  let wHi = wg0 + min(vec4u(m0 + 4u) + step, vec4u(p.cog - 1u)) * p.fO;
+  let wg0 = g * p.cig * p.f_i;
+  let wLo = wg0 + min(vec4u(m0) + step, vec4u(p.cog - 1u)) * p.f_o;
+  let wHi = wg0 + min(vec4u(m0 + 4u) + step, vec4u(p.cog - 1u)) * p.f_o;
   // cL[i] / cR[i]: channel m0 + i at positions n0..n0+3 / n0+4..n0+7.
   var cL0 = vec4f(0.0);
   var cL1 = vec4f(0.0);
@@ -165,7 +165,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         continue;
       }
       var xo = 0u;
-      var wo = ky * p.fH + kx * p.fW;
+      var wo = ky * p.f_h + kx * p.f_w;
       for (var ci = 0u; ci < p.cig; ci++) {
         let xl = select(zero, vec4f(input[a.off.x + xo], input[a.off.y + xo], input[a.off.z + xo], input[a.off.w + xo]), a.valid);
         let xr = select(zero, vec4f(input[b.off.x + xo], input[b.off.y + xo], input[b.off.z + xo], input[b.off.w + xo]), b.valid);
@@ -187,8 +187,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         cR6 += w1.z * xr;
         cL7 += w1.w * xl;
         cR7 += w1.w * xr;
-        xo += p.iC;
-        wo += p.fI;
+        xo += p.in_c;
+        wo += p.f_i;
       }
     }
   }
@@ -208,7 +208,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         break;
       }
       let rem = pos % plane;
-      let o = (pos / plane) * p.oN + c * p.oC + (rem / p.outW) * p.oH + (rem % p.outW) * p.oW;
+      let o = (pos / plane) * p.out_n + c * p.out_c + (rem / p.outW) * p.out_h + (rem % p.outW) * p.out_w;
       output[o] = activate(select(left[i][j % 4u], right[i][j % 4u], j >= 4u) + bc);
     }
   }

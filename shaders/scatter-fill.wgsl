@@ -2,7 +2,7 @@
 // reaches (stride larger than the dilated filter, or output padding), which scatter.wgsl never
 // writes. Runs only when such outputs exist; touches nothing else, so its order is free.
 //
-// Output out[nb·oN + c·oC + oy·oH + ox·oW] (any layout, by strides), one thread per element,
+// Output out[nb·out_n + c·out_c + oy·out_h + ox·out_w] (any layout, by strides), one thread per element,
 // t → (nb, c, oy, ox) with ox fastest. Row oy is reached when some ky has
 // oy + padTop − ky·dilH = iy·strideH exactly with 0 ≤ iy < inH (columns likewise); an output is
 // reached when both its row and its column are.
@@ -25,10 +25,10 @@ struct Params {
   dilW: u32,
   padTop: u32,
   padLeft: u32,
-  oN: u32,
-  oC: u32,
-  oH: u32,
-  oW: u32,
+  out_n: u32,
+  out_c: u32,
+  out_h: u32,
+  out_w: u32,
   alpha: f32,
 }
 
@@ -86,5 +86,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (reached(oy + p.padTop, p.kH, p.strideH, p.dilH, p.inH) && reached(ox + p.padLeft, p.kW, p.strideW, p.dilW, p.inW)) {
     return;
   }
-  output[nb * p.oN + c * p.oC + oy * p.oH + ox * p.oW] = activate(bias[c]);
+  output[nb * p.out_n + c * p.out_c + oy * p.out_h + ox * p.out_w] = activate(bias[c]);
 }

@@ -1,9 +1,9 @@
 // Scatter transposed convolution: each thread takes input pixels and adds their contributions
 // to the outputs they reach, one pass per set of filter taps whose targets cannot collide.
 //
-// Input  X(nb, ci, iy, ix) = input[nb·iN + ci·iC + iy·iH + ix·iW]           (any layout, by strides)
-// Filter W(ci, co, ky, kx) = weights[ci·fI + co·fO + ky·fH + kx·fW]           (co within the group)
-// Output out[nb·oN + c·oC + oy·oH + ox·oW], c = g·cog + co, where input pixel (iy, ix) with tap
+// Input  X(nb, ci, iy, ix) = input[nb·in_n + ci·in_c + iy·in_h + ix·in_w]           (any layout, by strides)
+// Filter W(ci, co, ky, kx) = weights[ci·f_i + co·f_o + ky·f_h + kx·f_w]           (co within the group)
+// Output out[nb·out_n + c·out_c + oy·out_h + ox·out_w], c = g·cog + co, where input pixel (iy, ix) with tap
 // (ky, kx) reaches oy = iy·strideH + ky·dilH − padTop, ox = ix·strideW + kx·dilW − padLeft.
 //
 // Passes (no atomics, fixed accumulation order): on one axis, taps ky and ky' can reach the same
@@ -46,18 +46,18 @@ struct Params {
   eX: u32,
   passY: u32,
   passX: u32,
-  iN: u32,
-  iC: u32,
-  iH: u32,
-  iW: u32,
-  oN: u32,
-  oC: u32,
-  oH: u32,
-  oW: u32,
-  fI: u32,
-  fO: u32,
-  fH: u32,
-  fW: u32,
+  in_n: u32,
+  in_c: u32,
+  in_h: u32,
+  in_w: u32,
+  out_n: u32,
+  out_c: u32,
+  out_h: u32,
+  out_w: u32,
+  f_i: u32,
+  f_o: u32,
+  f_h: u32,
+  f_w: u32,
   alpha: f32,
 }
 
@@ -111,12 +111,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let ixHi = vec4u(ix0 + 4u) + step;
   let pixelLo = ixLo < vec4u(p.inW);
   let pixelHi = ixHi < vec4u(p.inW);
-  let rowBase = nb * p.iN + g * p.cig * p.iC + iy * p.iH;
-  let inLo = rowBase + min(ixLo, vec4u(p.inW - 1u)) * p.iW;
-  let inHi = rowBase + min(ixHi, vec4u(p.inW - 1u)) * p.iW;
-  let wBase = g * p.cig * p.fI;
-  let wLo = wBase + min(vec4u(co0) + step, vec4u(p.cog - 1u)) * p.fO;
-  let wHi = wBase + min(vec4u(co0 + 4u) + step, vec4u(p.cog - 1u)) * p.fO;
+  let rowBase = nb * p.in_n + g * p.cig * p.in_c + iy * p.in_h;
+  let inLo = rowBase + min(ixLo, vec4u(p.inW - 1u)) * p.in_w;
+  let inHi = rowBase + min(ixHi, vec4u(p.inW - 1u)) * p.in_w;
+  let wBase = g * p.cig * p.f_i;
+  let wLo = wBase + min(vec4u(co0) + step, vec4u(p.cog - 1u)) * p.f_o;
+  let wHi = wBase + min(vec4u(co0 + 4u) + step, vec4u(p.cog - 1u)) * p.f_o;
   // Per pixel lane: does the tap before (after) in the class exist, from pixel ix + eX (ix − eX)?
   let noPrevLo = ixLo + vec4u(p.eX) >= vec4u(p.inW);
   let noPrevHi = ixHi + vec4u(p.eX) >= vec4u(p.inW);
@@ -171,7 +171,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       var aR6 = vec4f(0.0);
       var aR7 = vec4f(0.0);
       var xo = 0u;
-      var wo = ky * p.fH + kx * p.fW;
+      var wo = ky * p.f_h + kx * p.f_w;
       for (var ci = 0u; ci < p.cig; ci++) {
         let xl = vec4f(input[inLo.x + xo], input[inLo.y + xo], input[inLo.z + xo], input[inLo.w + xo]);
         let xr = vec4f(input[inHi.x + xo], input[inHi.y + xo], input[inHi.z + xo], input[inHi.w + xo]);
@@ -193,12 +193,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         aR6 += w1.z * xr;
         aL7 += w1.w * xl;
         aR7 += w1.w * xr;
-        xo += p.iC;
-        wo += p.fI;
+        xo += p.in_c;
+        wo += p.f_i;
       }
       let accL = array<vec4f, 8>(aL0, aL1, aL2, aL3, aL4, aL5, aL6, aL7);
       let accR = array<vec4f, 8>(aR0, aR1, aR2, aR3, aR4, aR5, aR6, aR7);
-      let outRow = nb * p.oN + u32(oy) * p.oH;
+      let outRow = nb * p.out_n + u32(oy) * p.out_h;
       for (var i = 0u; i < 8u; i++) {
         let co = co0 + i;
         if (co >= p.cog) {
@@ -209,7 +209,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
           let hi = j >= 4u;
           let q = j % 4u;
           if (select(hitLo[q], hitHi[q], hi)) {
-            let o = outRow + c * p.oC + u32(select(oxLo[q], oxHi[q], hi)) * p.oW;
+            let o = outRow + c * p.out_c + u32(select(oxLo[q], oxHi[q], hi)) * p.out_w;
             var v = select(accL[i][q], accR[i][q], hi);
             if (select(firstLo[q], firstHi[q], hi)) {
               v += bias[c];

@@ -20,20 +20,22 @@ export function ceilDiv(a: number, b: number): number {
   return Math.floor((a + b - 1) / b);
 }
 
-/** Shape and stride uniforms that most shaders share, by their WGSL member names. */
+/** Output-stride uniforms (`out_n`, `out_c`, `out_h`, `out_w`), for shaders that only write the output. */
+export function outputStrideUniforms(g: ConvTranspose2dGeometry): Record<string, number> {
+  const os = g.outputStrides;
+  return { out_n: os.n, out_c: os.c, out_h: os.h, out_w: os.w };
+}
+
+/** Input, output and filter stride uniforms, by the WGSL member names every kernel's shader uses. */
 export function strideUniforms(g: ConvTranspose2dGeometry): Record<string, number> {
   const is = g.inputStrides;
-  const os = g.outputStrides;
   const fs = g.filterStrides;
   return {
     in_n: is.n,
     in_c: is.c,
     in_h: is.h,
     in_w: is.w,
-    out_n: os.n,
-    out_c: os.c,
-    out_h: os.h,
-    out_w: os.w,
+    ...outputStrideUniforms(g),
     f_i: fs.i,
     f_o: fs.o,
     f_h: fs.h,

@@ -1,7 +1,7 @@
 import col2imCode from '../../../shaders/col2im.wgsl?raw';
 import type { ConvTranspose2dGeometry } from '../../types.js';
 import type { ConvBuffers, Kernel, KernelContext } from '../kernel.js';
-import { activationCode, ceilDiv } from './common.js';
+import { activationCode, ceilDiv, outputStrideUniforms } from './common.js';
 import { encodeGemm } from './gemm.js';
 
 /** Largest column buffer one call allocates (the WebGPU default maxStorageBufferBindingSize). */
@@ -142,7 +142,6 @@ export const gemmCol2imKernel: Kernel = {
     const col = ctx.scratch(Math.max(16, plan.colBytes), 'gemm-col2im:col');
     const order = columnOrder(g);
     const is = g.inputStrides;
-    const os = g.outputStrides;
     const fs = g.filterStrides;
     const cig = g.inChannelsPerGroup;
     const cog = g.outChannelsPerGroup;
@@ -198,10 +197,7 @@ export const gemmCol2imKernel: Kernel = {
           mCo: order.mCo,
           mKy: order.mKy,
           mKx: order.mKx,
-          oN: os.n,
-          oC: os.c,
-          oH: os.h,
-          oW: os.w,
+          ...outputStrideUniforms(g),
           channelsLast: g.inputLayout === 'nhwc' ? 1 : 0,
           alpha: g.leakyReluAlpha,
         },

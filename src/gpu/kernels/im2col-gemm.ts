@@ -2,14 +2,11 @@ import registersCode from '../../../shaders/im2col-gemm.wgsl?raw';
 import tiledCode from '../../../shaders/im2col-gemm-tiled.wgsl?raw';
 import type { ConvTranspose2dGeometry } from '../../types.js';
 import type { ConvBuffers, Kernel, KernelContext } from '../kernel.js';
-import { activationCode, ceilDiv } from './common.js';
+import { activationCode, ceilDiv, strideUniforms } from './common.js';
 import { chooseTile, gemmRegisterRows, gemmVariant, type GemmVariant } from './gemm.js';
 
 /** Uniforms shared by both im2col-gemm shaders (each takes the members its struct declares). */
 function uniforms(g: ConvTranspose2dGeometry, N: number): Record<string, number> {
-  const is = g.inputStrides;
-  const os = g.outputStrides;
-  const fs = g.filterStrides;
   return {
     groups: g.groups,
     cig: g.inChannelsPerGroup,
@@ -26,18 +23,7 @@ function uniforms(g: ConvTranspose2dGeometry, N: number): Record<string, number>
     dilW: g.dilations[1],
     padTop: g.padding[0],
     padLeft: g.padding[2],
-    iN: is.n,
-    iC: is.c,
-    iH: is.h,
-    iW: is.w,
-    oN: os.n,
-    oC: os.c,
-    oH: os.h,
-    oW: os.w,
-    fI: fs.i,
-    fO: fs.o,
-    fH: fs.h,
-    fW: fs.w,
+    ...strideUniforms(g),
     alpha: g.leakyReluAlpha,
   };
 }

@@ -2,7 +2,7 @@ import code from '../../../shaders/scatter.wgsl?raw';
 import fillCode from '../../../shaders/scatter-fill.wgsl?raw';
 import type { ConvTranspose2dGeometry } from '../../types.js';
 import type { ConvBuffers, Kernel, KernelContext } from '../kernel.js';
-import { activationCode, ceilDiv } from './common.js';
+import { activationCode, ceilDiv, outputStrideUniforms, strideUniforms } from './common.js';
 
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
@@ -68,9 +68,6 @@ export const scatterKernel: Kernel = {
   },
   encode(ctx: KernelContext, g: ConvTranspose2dGeometry, buffers: ConvBuffers) {
     const { y, x, fill } = scatterPasses(g);
-    const is = g.inputStrides;
-    const os = g.outputStrides;
-    const fs = g.filterStrides;
     const act = activationCode(g);
     const base = {
       batch: g.batch,
@@ -100,10 +97,7 @@ export const scatterKernel: Kernel = {
         uniforms: {
           ...{ batch, inH, inW, outH, outW, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, alpha },
           channels: g.outChannels,
-          oN: os.n,
-          oC: os.c,
-          oH: os.h,
-          oW: os.w,
+          ...outputStrideUniforms(g),
         },
         buffers: { bias: buffers.bias, output: buffers.output },
         workgroups: ceilDiv(g.outputSize, 64),
@@ -124,18 +118,7 @@ export const scatterKernel: Kernel = {
             eX: x.e,
             passY: py,
             passX: px,
-            iN: is.n,
-            iC: is.c,
-            iH: is.h,
-            iW: is.w,
-            oN: os.n,
-            oC: os.c,
-            oH: os.h,
-            oW: os.w,
-            fI: fs.i,
-            fO: fs.o,
-            fH: fs.h,
-            fW: fs.w,
+            ...strideUniforms(g),
           },
           buffers: { input: buffers.input, weights: buffers.filter, bias: buffers.bias, output: buffers.output },
           workgroups: ceilDiv(threads, 64),
