@@ -92,6 +92,24 @@ export function filterDims(layout: FilterLayout, shape: readonly number[]): [num
   }
 }
 
+/** The filter shape of logical dims [in, out/groups, kH, kW] in a layout. */
+export function filterShapeIn(
+  layout: FilterLayout,
+  i: number,
+  o: number,
+  kh: number,
+  kw: number,
+): [number, number, number, number] {
+  switch (layout) {
+    case 'iohw':
+      return [i, o, kh, kw];
+    case 'hwoi':
+      return [kh, kw, o, i];
+    case 'ohwi':
+      return [o, kh, kw, i];
+  }
+}
+
 /** Element strides of a filter in the given layout, by logical axis. */
 export function filterStrides(layout: FilterLayout, inC: number, outCg: number, kh: number, kw: number): FilterStrides {
   switch (layout) {

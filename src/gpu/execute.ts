@@ -3,7 +3,7 @@
  * move row bands between a full tensor and a piece (on the GPU by buffer
  * copies, on the CPU by array copies).
  */
-import { filterDims, filterStrides } from '../geometry.js';
+import { filterDims, filterShapeIn, filterStrides } from '../geometry.js';
 import type { ConvTranspose2dGeometry, FilterLayout, InputLayout } from '../types.js';
 import type { CallContext } from './context.js';
 import type { ConvBuffers, Kernel } from './kernel.js';
@@ -98,24 +98,6 @@ export function encodePieces(
       at += r.length;
     }
     ctx.recycle();
-  }
-}
-
-/** The filter shape of logical dims [in, out/groups, kH, kW] in a layout. */
-export function filterShapeIn(
-  layout: FilterLayout,
-  i: number,
-  o: number,
-  kh: number,
-  kw: number,
-): [number, number, number, number] {
-  switch (layout) {
-    case 'iohw':
-      return [i, o, kh, kw];
-    case 'hwoi':
-      return [kh, kw, o, i];
-    case 'ohwi':
-      return [o, kh, kw, i];
   }
 }
 

@@ -1,3 +1,4 @@
+import { filterShapeIn } from '../../src/geometry.js';
 import { seededRandom } from '../../src/init.js';
 import type { FilterLayout, InputLayout } from '../../src/types.js';
 
@@ -98,18 +99,7 @@ export function inputShapeOf(
 }
 
 /** Shape of a filter in a layout, from logical in, out/groups, kH, kW. */
-export function filterShapeOf(
-  layout: FilterLayout,
-  i: number,
-  o: number,
-  kh: number,
-  kw: number,
-): [number, number, number, number] {
-  const logical = [i, o, kh, kw];
-  const shape = [0, 0, 0, 0] as [number, number, number, number];
-  for (let l = 0; l < 4; l++) shape[FILTER_AXES[layout][l]!] = logical[l]!;
-  return shape;
-}
+export const filterShapeOf = filterShapeIn;
 
 /** Largest |a − b| / (atol + rtol·|b|); ≤ 1 means within tolerance. Throws on a length mismatch. */
 export function maxViolation(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol: number): number {
