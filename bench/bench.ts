@@ -7,8 +7,9 @@
  * values, and with its data resident: inputs and weights are on the GPU before
  * timing, a round enqueues R runs back to back and ends with one tiny readback of
  * the last output (4 bytes), which waits for all of them. The result is the median
- * over rounds of (round time / R). Rounds of all variants of a layer are
- * interleaved so that background noise hits them alike.
+ * over rounds of (round time / R). Rounds of all variants of a layer, and of the
+ * plain GEMM that sets the practical roof, are interleaved so that background noise
+ * hits them alike.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
@@ -86,6 +87,11 @@ export interface LayerResult {
   usefulMacs: number;
   cpuMs: number;
   variants: VariantResult[];
+  /**
+   * The roof's GEMM (the variant `gemmRoof` found faster) timed in this layer's interleaved
+   * rounds, so that a layer's share of the roof compares rates measured under the same load.
+   */
+  roof?: { variant: GemmVariant; medianMs: number; gflops: number };
 }
 
 /** The plain GEMM rate of our engine on this adapter. */
@@ -159,6 +165,8 @@ let ours: Engine | null = null;
 let oursError = '';
 let tfError = '';
 let stagingBuffer: GPUBuffer;
+/** The faster plain-GEMM variant found by the last `gemmRoof()`; null before it ran. */
+let roofVariant: GemmVariant | null = null;
 /** The variant running now, so that an uncaptured WebGPU error is charged to it. */
 let current: { id: string; errors: string[] } | null = null;
 
@@ -602,8 +610,19 @@ async function runLayer(id: string): Promise<LayerResult> {
     current = null;
   }
 
+  // The roof's GEMM joins the rounds (see LayerResult.roof).
+  let gemm: { p: ReturnType<typeof prepareGemm>; variant: GemmVariant; runs: number; samples: number[] } | null = null;
+  if (roofVariant) {
+    const p = prepareGemm(roofVariant, roofSize());
+    await timeRuns(p, 1);
+    const one = await timeRuns(p, 1);
+    const runs = Math.max(1, Math.min(config.maxRunsPerRound, Math.round(config.targetRoundMs / one)));
+    gemm = { p, variant: roofVariant, runs, samples: [] };
+  }
+
   // Timed rounds, interleaved across variants.
   for (let round = 0; round < config.rounds; round++) {
+    if (gemm) gemm.samples.push(await timeRuns(gemm.p, gemm.runs));
     for (const v of live) {
       if (round >= v.rounds || v.result.status !== 'ok') continue;
       current = { id: v.result.id, errors: [] };
@@ -652,12 +671,24 @@ async function runLayer(id: string): Promise<LayerResult> {
         (v.result.message ? `; ${v.result.message}` : ''),
     );
   }
+  let roof: LayerResult['roof'];
+  if (gemm) {
+    const n = roofSize();
+    const check = compare(await gemm.p.read(), gemm.p.ref);
+    gemm.p.dispose();
+    if (!(check.errRatio <= 1))
+      throw new Error(`plain GEMM differs from the CPU product: max |err| ${check.maxAbsErr}`);
+    const ms = median(gemm.samples);
+    roof = { variant: gemm.variant, medianMs: ms, gflops: (2 * n ** 3) / (ms * 1e6) };
+    progress(`  plain GEMM ${n}³ (${gemm.variant}), same rounds: ${fmtMs(ms)} ms, ${roof.gflops.toFixed(2)} GFLOP/s`);
+  }
   return {
     layer,
     outputShape: [...outputShape],
     usefulMacs: g.usefulMacs,
     cpuMs,
     variants: variants.map((v) => v.result),
+    ...(roof ? { roof } : {}),
   };
 }
 
@@ -679,60 +710,71 @@ function matmulCpu(a: Float32Array, b: Float32Array, n: number): Float32Array {
 /** Side of the square GEMM that measures the practical roof. */
 const ROOF_SIZE = 512;
 
-/**
- * Our plain GEMM (src/gpu/kernels/gemm.ts) on a square problem, timed like the
- * layers, in both its variants; the faster one is the practical roof.
- */
-async function gemmRoof(): Promise<RoofResult> {
-  const n = config.smoke ? 128 : ROOF_SIZE;
+function roofSize(): number {
+  return config.smoke ? 128 : ROOF_SIZE;
+}
+
+/** A plain n × n × n GEMM of our engine, prepared like a layer variant, with its float64 reference. */
+function prepareGemm(variant: GemmVariant, n: number): Prepared & { ref: Float32Array } {
   const aData = random(n * n, 1);
   const bData = random(n * n, 2, 1 / Math.sqrt(n));
-  const ref = matmulCpu(aData, bData, n);
   const a = createStorage(aData, 'gemm:a');
   const b = createStorage(bData, 'gemm:b');
   const c = createStorage(n * n, 'gemm:c');
+  return {
+    ref: matmulCpu(aData, bData, n),
+    run() {
+      const ctx = new CallContext(device, { software: variant === 'registers' });
+      encodeMatmul(ctx, a, b, c, n, n, n, variant);
+      const encoder = device.createCommandEncoder({ label: 'gemm' });
+      ctx.encode(encoder);
+      device.queue.submit([encoder.finish()]);
+      ctx.release();
+    },
+    sync: () => tinyReadback(c),
+    read: () => readBuffer(c, n * n),
+    dispose() {
+      a.destroy();
+      b.destroy();
+      c.destroy();
+    },
+  };
+}
+
+/**
+ * Our plain GEMM (src/gpu/kernels/gemm.ts) on a square problem, timed like the
+ * layers, in both its variants; the faster one is the practical roof, and is also
+ * timed in every later layer's rounds.
+ */
+async function gemmRoof(): Promise<RoofResult> {
+  const n = roofSize();
   const variants: { variant: GemmVariant; ms: number }[] = [];
   const errors: string[] = [];
-  try {
-    for (const variant of ['registers', 'tiled'] as const) {
-      current = { id: `gemm:${variant}`, errors: [] };
-      const p: Prepared = {
-        run() {
-          const ctx = new CallContext(device, { software: variant === 'registers' });
-          encodeMatmul(ctx, a, b, c, n, n, n, variant);
-          const encoder = device.createCommandEncoder({ label: 'gemm' });
-          ctx.encode(encoder);
-          device.queue.submit([encoder.finish()]);
-          ctx.release();
-        },
-        sync: () => tinyReadback(c),
-        read: () => readBuffer(c, n * n),
-        dispose() {},
-      };
-      try {
-        await timeRuns(p, 1);
-        const one = await timeRuns(p, 1);
-        const runs = Math.max(1, Math.min(config.maxRunsPerRound, Math.round(config.targetRoundMs / one)));
-        const samples: number[] = [];
-        for (let r = 0; r < config.rounds; r++) samples.push(await timeRuns(p, runs));
-        if (current.errors.length) throw new Error(current.errors.join('; '));
-        const ms = median(samples);
-        const check = compare(await p.read(), ref);
-        if (!(check.errRatio <= 1)) throw new Error(`differs from the CPU product: max |err| ${check.maxAbsErr}`);
-        variants.push({ variant, ms });
-        progress(`  gemm ${variant} ${n}³: ${fmtMs(ms)} ms, ${((2 * n ** 3) / (ms * 1e6)).toFixed(2)} GFLOP/s`);
-      } catch (e) {
-        errors.push(`${variant}: ${message(e)}`);
-      }
-      current = null;
+  for (const variant of ['registers', 'tiled'] as const) {
+    current = { id: `gemm:${variant}`, errors: [] };
+    const p = prepareGemm(variant, n);
+    try {
+      await timeRuns(p, 1);
+      const one = await timeRuns(p, 1);
+      const runs = Math.max(1, Math.min(config.maxRunsPerRound, Math.round(config.targetRoundMs / one)));
+      const samples: number[] = [];
+      for (let r = 0; r < config.rounds; r++) samples.push(await timeRuns(p, runs));
+      if (current.errors.length) throw new Error(current.errors.join('; '));
+      const ms = median(samples);
+      const check = compare(await p.read(), p.ref);
+      if (!(check.errRatio <= 1)) throw new Error(`differs from the CPU product: max |err| ${check.maxAbsErr}`);
+      variants.push({ variant, ms });
+      progress(`  gemm ${variant} ${n}³: ${fmtMs(ms)} ms, ${((2 * n ** 3) / (ms * 1e6)).toFixed(2)} GFLOP/s`);
+    } catch (e) {
+      errors.push(`${variant}: ${message(e)}`);
+    } finally {
+      p.dispose();
     }
-  } finally {
-    a.destroy();
-    b.destroy();
-    c.destroy();
+    current = null;
   }
   const best = variants.sort((x, y) => x.ms - y.ms)[0];
   if (!best) return { status: 'error', message: errors.join('; ') };
+  roofVariant = best.variant;
   return {
     status: 'ok',
     m: n,

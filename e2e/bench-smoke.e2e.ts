@@ -74,6 +74,9 @@ describe('npm run bench -- --smoke', () => {
         expect(v.samplesMs!.length, v.id).toBeGreaterThan(0);
       }
 
+      // The roof's GEMM is timed in the layer's own rounds.
+      expect(layer!.roof?.gflops).toBeGreaterThan(0);
+
       const md = await readFile(join(outDir, 'latest.md'), 'utf8');
       expect(md).toContain('| layer |');
       expect(md).toContain(layer!.layer.id);
