@@ -112,6 +112,18 @@ describe('plan', () => {
     expect(plan(dcgan, DEFAULTS, { software: true }).kernel).toBe('subpixel');
   });
 
+  it('software: kernel = stride (no overlapping taps) goes to scatter, one pass with no read-modify-write', () => {
+    const unet = resolveConvTranspose2d([1, 128, 32, 32], [128, 64, 2, 2], { strides: [2, 2] });
+    expect(plan(unet, DEFAULTS, { software: true }).kernel).toBe('scatter');
+    // With overlapping taps (k3 s2) every output after its first write is a read-modify-write: subpixel.
+    const cyclegan = resolveConvTranspose2d([1, 128, 32, 32], [128, 64, 3, 3], {
+      strides: [2, 2],
+      padding: [1, 1, 1, 1],
+      outputPadding: [1, 1],
+    });
+    expect(plan(cyclegan, DEFAULTS, { software: true }).kernel).toBe('subpixel');
+  });
+
   it('narrow layers get narrow channel tiles on hardware', () => {
     const g = resolveConvTranspose2d([1, 64, 32, 32], [64, 3, 4, 4], { strides: [2, 2], padding: [1, 1, 1, 1] });
     const c = subpixelConfig(g, DEFAULTS, false);

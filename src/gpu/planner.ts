@@ -22,8 +22,8 @@
  * | zero-insertion    | every tap of every output pixel (dense)      | upsampled input, written + read  |
  * | gemm-col2im       | every tap of every input pixel, in whole     | column buffer, written + read    |
  * |                   | 8 × 8 GEMM blocks                            |                                  |
- * | scatter           | every tap of every input pixel, in whole     | output read-modify-write per tap |
- * |                   | 8 channel × 8 pixel blocks                   |                                  |
+ * | scatter           | every tap of every input pixel, in whole     | a read-modify-write of every     |
+ * |                   | 8 channel × 8 pixel blocks                   | write but an output's first      |
  *
  * **Software adapters** (SwiftShader) run shaders on CPU threads, SIMD lanes
  * across invocations: every storage load is a per-lane gather and barriers are
@@ -291,8 +291,11 @@ function extraFloats(name: KernelName, g: ConvTranspose2dGeometry, kernel: Kerne
     case 'zero-insertion':
     case 'gemm-col2im':
       return (2 * kernel.scratchBytes(g)) / 4;
-    case 'scatter':
-      return 2 * g.batch * g.inHeight * g.inWidth * g.kernelHeight * g.kernelWidth * g.outChannels;
+    case 'scatter': {
+      // Each output's first write starts from the bias; every later one is a read-modify-write.
+      const writes = g.batch * g.inHeight * g.inWidth * g.kernelHeight * g.kernelWidth * g.outChannels;
+      return 2 * Math.max(0, writes - g.outputSize);
+    }
     default:
       return 0;
   }
