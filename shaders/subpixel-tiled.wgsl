@@ -18,12 +18,19 @@
 //
 // Work per thread: a 4 × 4 block of (pixel, channel) outputs, TK-deep slices of A
 // and B staged in workgroup memory. Tile sizes are override constants.
+// input4 / weights4 view the same buffers as vec4s, for staging four k at once when
+// A_VEC / B_VEC = 1: with cig a multiple of 4, k = 4j … 4j+3 are channels c … c+3 of one
+// tap, which are one aligned vec4 when the channel stride is 1 (NHWC input; a filter
+// with input channels contiguous, as prepared layers pack it) and every other stride,
+// the group's first channel and the buffer size are multiples of 4 floats.
 // All index math is u32/i32.
 
 override ACT: u32 = 0u;
 override WX: u32 = 16u;
 override WY: u32 = 16u;
 override TK: u32 = 16u;
+override A_VEC: u32 = 0u;
+override B_VEC: u32 = 0u;
 override TM: u32 = WX * 4u;
 override TN: u32 = WY * 4u;
 override A_SIZE: u32 = TK * WX * 4u;
@@ -46,6 +53,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> weights: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> output: array<f32>;
+@group(0) @binding(5) var<storage, read> input4: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> weights4: array<vec4<f32>>;
 
 var<workgroup> As: array<f32, A_SIZE>;
 var<workgroup> Bs: array<f32, B_SIZE>;
@@ -117,35 +126,81 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
   var acc: array<vec4<f32>, 4>;
   for (var k0 = 0u; k0 < k_total; k0 += TK) {
-    for (var e = lid; e < TK * TM; e += nthreads) {
-      let gm = mt * TM + e % TM;
-      let gk = k0 + e / TM;
-      var v = 0.0;
-      if (gm < m_total && gk < k_total) {
-        let c = gk % params.cig;
-        let tap = gk / params.cig;
-        let n = gm / plane;
-        let pix = gm % plane;
-        let iy = i32(pix / ax.count) + ay.base - i32((tap / ax.taps) * ay.e);
-        let ix = i32(pix % ax.count) + ax.base - i32((tap % ax.taps) * ax.e);
-        if (iy >= 0 && ix >= 0 && u32(iy) < params.ih && u32(ix) < params.iw) {
-          v = input[n * params.in_n + (ci0 + c) * params.in_c + u32(iy) * params.in_h + u32(ix) * params.in_w];
+    if (A_VEC == 1u) {
+      for (var e = lid; e < TK * TM / 4u; e += nthreads) {
+        let gm = mt * TM + e % TM;
+        let kq = e / TM;
+        let gk = k0 + 4u * kq;
+        var v = vec4<f32>(0.0);
+        if (gm < m_total && gk < k_total) {
+          let c = gk % params.cig;
+          let tap = gk / params.cig;
+          let n = gm / plane;
+          let pix = gm % plane;
+          let iy = i32(pix / ax.count) + ay.base - i32((tap / ax.taps) * ay.e);
+          let ix = i32(pix % ax.count) + ax.base - i32((tap % ax.taps) * ax.e);
+          if (iy >= 0 && ix >= 0 && u32(iy) < params.ih && u32(ix) < params.iw) {
+            v = input4[(n * params.in_n + ci0 + c + u32(iy) * params.in_h + u32(ix) * params.in_w) / 4u];
+          }
         }
+        let at = 4u * kq * TM + e % TM;
+        As[at] = v.x;
+        As[at + TM] = v.y;
+        As[at + 2u * TM] = v.z;
+        As[at + 3u * TM] = v.w;
       }
-      As[e] = v;
+    } else {
+      for (var e = lid; e < TK * TM; e += nthreads) {
+        let gm = mt * TM + e % TM;
+        let gk = k0 + e / TM;
+        var v = 0.0;
+        if (gm < m_total && gk < k_total) {
+          let c = gk % params.cig;
+          let tap = gk / params.cig;
+          let n = gm / plane;
+          let pix = gm % plane;
+          let iy = i32(pix / ax.count) + ay.base - i32((tap / ax.taps) * ay.e);
+          let ix = i32(pix % ax.count) + ax.base - i32((tap % ax.taps) * ax.e);
+          if (iy >= 0 && ix >= 0 && u32(iy) < params.ih && u32(ix) < params.iw) {
+            v = input[n * params.in_n + (ci0 + c) * params.in_c + u32(iy) * params.in_h + u32(ix) * params.in_w];
+          }
+        }
+        As[e] = v;
+      }
     }
-    for (var e = lid; e < TK * TN; e += nthreads) {
-      let col = nt * TN + e % TN;
-      let gk = k0 + e / TN;
-      var v = 0.0;
-      if (col < params.cog && gk < k_total) {
-        let c = gk % params.cig;
-        let tap = gk / params.cig;
-        let ky = ay.k0 + (tap / ax.taps) * params.sty;
-        let kx = ax.k0 + (tap % ax.taps) * params.stx;
-        v = weights[(ci0 + c) * params.f_i + col * params.f_o + ky * params.f_h + kx * params.f_w];
+    if (B_VEC == 1u) {
+      for (var e = lid; e < TK * TN / 4u; e += nthreads) {
+        let col = nt * TN + e % TN;
+        let kq = e / TN;
+        let gk = k0 + 4u * kq;
+        var v = vec4<f32>(0.0);
+        if (col < params.cog && gk < k_total) {
+          let c = gk % params.cig;
+          let tap = gk / params.cig;
+          let ky = ay.k0 + (tap / ax.taps) * params.sty;
+          let kx = ax.k0 + (tap % ax.taps) * params.stx;
+          v = weights4[(ci0 + c + col * params.f_o + ky * params.f_h + kx * params.f_w) / 4u];
+        }
+        let at = 4u * kq * TN + e % TN;
+        Bs[at] = v.x;
+        Bs[at + TN] = v.y;
+        Bs[at + 2u * TN] = v.z;
+        Bs[at + 3u * TN] = v.w;
       }
-      Bs[e] = v;
+    } else {
+      for (var e = lid; e < TK * TN; e += nthreads) {
+        let col = nt * TN + e % TN;
+        let gk = k0 + e / TN;
+        var v = 0.0;
+        if (col < params.cog && gk < k_total) {
+          let c = gk % params.cig;
+          let tap = gk / params.cig;
+          let ky = ay.k0 + (tap / ax.taps) * params.sty;
+          let kx = ax.k0 + (tap % ax.taps) * params.stx;
+          v = weights[(ci0 + c) * params.f_i + col * params.f_o + ky * params.f_h + kx * params.f_w];
+        }
+        Bs[e] = v;
+      }
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {

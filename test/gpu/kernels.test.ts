@@ -8,7 +8,7 @@ import { createEngine, type Engine } from '../../src/gpu/engine.js';
 import { KERNEL_NAMES } from '../../src/gpu/kernel.js';
 import { runKernel } from '../../src/gpu/context.js';
 import type { Kernel } from '../../src/gpu/kernel.js';
-import { encodeSubpixel, subpixelKernel } from '../../src/gpu/kernels/subpixel.js';
+import { encodeSubpixel, subpixelKernel, tiledVectorModes } from '../../src/gpu/kernels/subpixel.js';
 import type { SubpixelConfig } from '../../src/gpu/planner.js';
 import { resolveConvTranspose2d } from '../../src/geometry.js';
 import { convTranspose2dCpu } from '../../src/cpu.js';
@@ -118,4 +118,34 @@ describe('GPU kernels in Node (Dawn)', () => {
       expect(failures).toEqual([]);
     });
   }
+
+  it('subpixel tiled, vec4 staging (4 or 8 input channels per group): 200 random geometries', async () => {
+    const config: SubpixelConfig = { variant: 'tiled', channels: 4, pixels: 4, wg: 64, wx: 16, wy: 4, tk: 8 };
+    const kernel: Kernel = { ...subpixelKernel, encode: (ctx, g, b) => encodeSubpixel(ctx, g, b, config) };
+    const rand = rng(77);
+    const cases = Array.from({ length: 200 }, (_, i) => randomCase(rand, i, { inChannelsPerGroup: [4, 8] }));
+    const geometries = cases.map((c) => resolveConvTranspose2d(c.inputShape, c.filterShape, c.options));
+    // Which staging each case gets (buffers are rounded up to 16 bytes, as runKernel makes them).
+    const modes = geometries.map((g) =>
+      tiledVectorModes(g, {
+        input: { size: Math.ceil(g.inputSize / 4) * 16 } as GPUBuffer,
+        filter: { size: Math.ceil(g.filterSize / 4) * 16 } as GPUBuffer,
+      }),
+    );
+    expect(modes.filter((m) => m.A_VEC).length).toBeGreaterThan(40);
+    expect(modes.filter((m) => m.B_VEC).length).toBeGreaterThan(80);
+    expect(modes.filter((m) => !m.A_VEC && !m.B_VEC).length).toBeGreaterThan(20);
+    const failures: string[] = [];
+    await withErrorScopes(device, async () => {
+      const outs = await Promise.all(cases.map((c, i) => runKernel(device, kernel, geometries[i]!, c.input, c.filter)));
+      cases.forEach((c, i) => {
+        const cmp = compare(
+          outs[i]!,
+          convTranspose2dCpu(c.input, c.inputShape, c.filter, c.filterShape, c.options).data,
+        );
+        if (!cmp.ok) failures.push(`${c.name} (A_VEC ${modes[i]!.A_VEC}, B_VEC ${modes[i]!.B_VEC}): ${cmp.message}`);
+      });
+    });
+    expect(failures).toEqual([]);
+  });
 });

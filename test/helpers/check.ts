@@ -97,12 +97,12 @@ const ACTS = [undefined, 'relu', 'relu6', 'leakyRelu', 'sigmoid', 'tanh', 'gelu'
 export function randomCase(
   rand: () => number,
   index: number,
-  limits: { maxOutChannelsPerGroup?: number; maxInWidth?: number } = {},
+  limits: { maxOutChannelsPerGroup?: number; maxInWidth?: number; inChannelsPerGroup?: readonly number[] } = {},
 ): RandomCase {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const groups = pick([1, 1, 1, 2, 3]);
-  const cig = int(1, 3);
+  const cig = limits.inChannelsPerGroup ? pick(limits.inChannelsPerGroup) : int(1, 3);
   const cog = int(1, limits.maxOutChannelsPerGroup ?? 3);
   const n = int(1, 2);
   const ih = int(1, 5);

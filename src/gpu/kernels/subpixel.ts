@@ -107,9 +107,28 @@ export function encodeSubpixel(
   ctx.dispatch({
     label: 'subpixel:tiled',
     code: tiledCode,
-    constants: { ACT: act, WX: config.wx, WY: config.wy, TK: config.tk },
+    constants: { ACT: act, WX: config.wx, WY: config.wy, TK: config.tk, ...tiledVectorModes(g, buffers) },
     uniforms: { ...sharedUniforms(g), batch: g.batch, groups: g.groups, nmt, nnt, total_wg: workgroups },
-    buffers: bufs,
+    buffers: { ...bufs, input4: buffers.input, weights4: buffers.filter },
     workgroups,
   });
+}
+
+/**
+ * Whether the tiled subpixel stages input (A_VEC) and weights (B_VEC) four input channels
+ * at a time: the channel stride is 1, and the other strides, the channels per group and
+ * the buffer size are multiples of 4 floats (see shaders/subpixel-tiled.wgsl).
+ */
+export function tiledVectorModes(
+  g: ConvTranspose2dGeometry,
+  buffers: Pick<ConvBuffers, 'input' | 'filter'>,
+): { A_VEC: number; B_VEC: number } {
+  const by4 = (...xs: number[]) => xs.every((x) => x % 4 === 0);
+  const x = g.inputStrides;
+  const f = g.filterStrides;
+  const channels = by4(g.inChannelsPerGroup);
+  return {
+    A_VEC: channels && x.c === 1 && by4(x.n, x.h, x.w, buffers.input.size / 4) ? 1 : 0,
+    B_VEC: channels && f.i === 1 && by4(f.o, f.h, f.w, buffers.filter.size / 4) ? 1 : 0,
+  };
 }
