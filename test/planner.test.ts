@@ -100,7 +100,7 @@ describe('plan', () => {
     expect(subpixelConfig(wide, DEFAULTS, true)).toMatchObject({ channels: 8, pixels: 8, wg: 64 });
   });
 
-  it('software: few output channels per group go to gemm-col2im, wide layers to subpixel', () => {
+  it('software: few output channels per group go to gemm-col2im, depthwise and wide layers to subpixel', () => {
     const rgb = resolveConvTranspose2d([1, 64, 32, 32], [64, 3, 4, 4], { strides: [2, 2], padding: [1, 1, 1, 1] });
     expect(plan(rgb, DEFAULTS, { software: true }).kernel).toBe('gemm-col2im');
     const depthwise = resolveConvTranspose2d([1, 64, 32, 32], [64, 1, 4, 4], {
@@ -108,7 +108,11 @@ describe('plan', () => {
       padding: [1, 1, 1, 1],
       groups: 64,
     });
-    expect(plan(depthwise, DEFAULTS, { software: true }).kernel).toBe('gemm-col2im');
+    // One channel per group: subpixel's depthwise variant, on either adapter class.
+    const p = plan(depthwise, DEFAULTS, { software: true });
+    expect(p.kernel).toBe('subpixel');
+    expect(p.subpixel).toMatchObject({ variant: 'depthwise', pixels: 8, channels: 1 });
+    expect(subpixelConfig(depthwise, DEFAULTS, false).variant).toBe('depthwise');
     expect(plan(dcgan, DEFAULTS, { software: true }).kernel).toBe('subpixel');
   });
 

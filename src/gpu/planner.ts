@@ -35,8 +35,9 @@
  * scatter and gemm-col2im do 1.25–1.3× more work per unit time than subpixel,
  * whose per-thread set-up (phase decomposition, per-tap index math, 64-output
  * epilogue) costs as much as ~3,600 multiply-adds; that set-up is what makes
- * subpixel lose on depthwise and few-channel layers (threads with little work),
- * where gemm-col2im's GEMM, tiled over channels × taps, wins. Moving one float
+ * its channel-blocked variants lose on few-channel layers (threads with little work),
+ * where gemm-col2im's GEMM, tiled over channels × taps, wins. Depthwise layers (one
+ * channel per group) get subpixel's light depthwise variant instead. Moving one float
  * through memory (column buffer, read-modify-write) costs ~22 units. The fit
  * ranks the suite's kernels right except where two are within ~10% of each
  * other; it need not predict milliseconds.
@@ -80,6 +81,12 @@ interface CostConstants {
    * (fitted: 64→3 and 56→1 layers ran 1.4–1.8× slower than the lane-sharing model said).
    */
   divergence: number;
+  /**
+   * Set-up cost of one thread of subpixel's depthwise variant (8 pixels of one channel): a
+   * light loop with no channel block (fitted in Node on Dawn/SwiftShader against gemm-col2im on
+   * three depthwise layers, 64 × 32², 3 × 128², 21 × 8² k16 s8: 620–950).
+   */
+  depthwiseThreadOverhead: number;
 }
 
 const COSTS: Record<'software' | 'hardware', CostConstants> = {
@@ -97,6 +104,7 @@ const COSTS: Record<'software' | 'hardware', CostConstants> = {
     passOverhead: 100_000,
     loadCost: 0.5,
     divergence: 1.6,
+    depthwiseThreadOverhead: 800,
   },
   hardware: {
     threadOverhead: {
@@ -111,12 +119,18 @@ const COSTS: Record<'software' | 'hardware', CostConstants> = {
     passOverhead: 20_000,
     loadCost: 0,
     divergence: 1,
+    depthwiseThreadOverhead: 200,
   },
 };
 
 /** Variant and tile sizes of the subpixel kernel. */
 export interface SubpixelConfig {
-  variant: 'register' | 'tiled';
+  /**
+   * register: channels × pixels blocks, no workgroup memory (software adapters); tiled:
+   * workgroup tiles (hardware adapters); depthwise: one input and one output channel per
+   * group (groups = channels), 8 pixels per thread, on any adapter.
+   */
+  variant: 'register' | 'tiled' | 'depthwise';
   /** register: same-phase output pixels per thread (4 or 8). */
   pixels: number;
   /** register: output channels per thread (4 or 8). */
@@ -242,8 +256,8 @@ export function issuedMacs(name: KernelName, g: ConvTranspose2dGeometry, subpixe
         const all = phaseTaps(g.outWidth, g.padding[2], g.strides[1], g.dilations[1], g.kernelWidth, 1, g.inWidth);
         return perPixel * rows * all;
       }
-      const pixels = subpixel.variant === 'register' ? subpixel.pixels : 1;
-      const block = subpixel.variant === 'register' ? subpixel.channels : subpixel.wy * 4;
+      const pixels = subpixel.variant === 'tiled' ? 1 : subpixel.pixels;
+      const block = subpixel.variant === 'tiled' ? subpixel.wy * 4 : subpixel.channels;
       const cols = phaseTaps(g.outWidth, g.padding[2], g.strides[1], g.dilations[1], g.kernelWidth, pixels, g.inWidth);
       const channels = g.groups * Math.ceil(g.outChannelsPerGroup / block) * block;
       return g.batch * g.inChannelsPerGroup * channels * rows * cols;
@@ -354,6 +368,8 @@ export function estimateCost(
     if (sub.variant === 'register') {
       work *= registerWork(sub.channels, sub.pixels * (sub.rows ?? 1), k.loadCost);
       if (g.groups * Math.ceil(g.outChannelsPerGroup / sub.channels) < 4) work *= k.divergence;
+    } else if (sub.variant === 'depthwise') {
+      work *= registerWork(1, sub.pixels, k.loadCost);
     }
   } else if (software) {
     // gemm-col2im and scatter run 8 × 8 register blocks; im2col-gemm and zero-insertion 4 × 4.
@@ -364,7 +380,8 @@ export function estimateCost(
   }
   return (
     work / rate +
-    threadCount(kernel.name, g, sub) * k.threadOverhead[kernel.name] +
+    threadCount(kernel.name, g, sub) *
+      (sub?.variant === 'depthwise' ? k.depthwiseThreadOverhead : k.threadOverhead[kernel.name]) +
     extraFloats(kernel.name, g, kernel) * k.floatCost +
     g.outputSize * k.outputCost +
     PASSES[kernel.name](g) * k.passOverhead
@@ -385,6 +402,19 @@ export function subpixelConfig(
   software: boolean,
 ): SubpixelConfig {
   const maxThreads = Math.min(limits.maxComputeInvocationsPerWorkgroup, 256);
+  if (g.inChannelsPerGroup === 1 && g.outChannelsPerGroup === 1) {
+    const c: SubpixelConfig = {
+      variant: 'depthwise',
+      pixels: 8,
+      channels: 1,
+      wg: Math.min(64, maxThreads),
+      wx: 0,
+      wy: 0,
+      tk: 0,
+    };
+    while (c.wg > 16 && subpixelWorkgroups(g, c) < 32) c.wg /= 2;
+    return c;
+  }
   if (software) {
     // The block with the least work (issued multiply-adds, empty lanes included, times
     // registerWork): 8 × 8 unless the layer is too narrow to fill it (few channels, or
@@ -436,9 +466,16 @@ export function subpixelRowSlots(g: ConvTranspose2dGeometry, c: SubpixelConfig):
   return sh * Math.ceil(Math.ceil(g.outHeight / sh) / 2);
 }
 
+/** Threads of the depthwise subpixel variant: 8 same-phase pixels of one row of one channel each. */
+export function subpixelDepthwiseThreads(g: ConvTranspose2dGeometry): number {
+  const sw = g.strides[1];
+  return g.batch * g.groups * g.outHeight * sw * Math.ceil(Math.ceil(g.outWidth / sw) / 8);
+}
+
 /** Workgroups of the subpixel kernel's single pass for `g`. */
 export function subpixelWorkgroups(g: ConvTranspose2dGeometry, c: SubpixelConfig): number {
   const [sh, sw] = g.strides;
+  if (c.variant === 'depthwise') return Math.ceil(subpixelDepthwiseThreads(g) / c.wg);
   if (c.variant === 'register') {
     const cbg = Math.ceil(g.outChannelsPerGroup / c.channels);
     const nxb = Math.ceil(Math.ceil(g.outWidth / sw) / c.pixels);

@@ -119,6 +119,31 @@ describe('GPU kernels in Node (Dawn)', () => {
     });
   }
 
+  it('subpixel depthwise variant (one channel per group): 300 random geometries, 1 to 20 input columns', async () => {
+    const config: SubpixelConfig = { variant: 'depthwise', channels: 1, pixels: 8, wg: 32, wx: 0, wy: 0, tk: 0 };
+    const kernel: Kernel = { ...subpixelKernel, encode: (ctx, g, b) => encodeSubpixel(ctx, g, b, config) };
+    const rand = rng(91);
+    const cases = Array.from({ length: 300 }, (_, i) =>
+      randomCase(rand, i, { inChannelsPerGroup: [1], maxOutChannelsPerGroup: 1, maxInWidth: 20 }),
+    );
+    const failures: string[] = [];
+    await withErrorScopes(device, async () => {
+      const outs = await Promise.all(
+        cases.map((c) =>
+          runKernel(device, kernel, resolveConvTranspose2d(c.inputShape, c.filterShape, c.options), c.input, c.filter),
+        ),
+      );
+      cases.forEach((c, i) => {
+        const cmp = compare(
+          outs[i]!,
+          convTranspose2dCpu(c.input, c.inputShape, c.filter, c.filterShape, c.options).data,
+        );
+        if (!cmp.ok) failures.push(`${c.name}: ${cmp.message}`);
+      });
+    });
+    expect(failures).toEqual([]);
+  });
+
   it('subpixel tiled, vec4 staging (4 or 8 input channels per group): 200 random geometries', async () => {
     const config: SubpixelConfig = { variant: 'tiled', channels: 4, pixels: 4, wg: 64, wx: 16, wy: 4, tk: 8 };
     const kernel: Kernel = { ...subpixelKernel, encode: (ctx, g, b) => encodeSubpixel(ctx, g, b, config) };

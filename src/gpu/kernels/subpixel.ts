@@ -1,8 +1,16 @@
 import registerCode from '../../../shaders/subpixel.wgsl?raw';
 import tiledCode from '../../../shaders/subpixel-tiled.wgsl?raw';
+import depthwiseCode from '../../../shaders/subpixel-depthwise.wgsl?raw';
 import type { ConvTranspose2dGeometry } from '../../types.js';
 import type { ConvBuffers, Kernel, KernelContext } from '../kernel.js';
-import { gcd, subpixelConfig, subpixelRowSlots, subpixelWorkgroups, type SubpixelConfig } from '../planner.js';
+import {
+  gcd,
+  subpixelConfig,
+  subpixelDepthwiseThreads,
+  subpixelRowSlots,
+  subpixelWorkgroups,
+  type SubpixelConfig,
+} from '../planner.js';
 import { activationCode, strideUniforms } from './common.js';
 
 /** Uniforms both subpixel variants share. */
@@ -36,9 +44,10 @@ function sharedUniforms(g: ConvTranspose2dGeometry): Record<string, number> {
  * (q mod stride per axis) fixes which filter taps reach it, so each phase is an
  * ordinary convolution of the low-resolution input with a sub-filter; every
  * phase is computed in one dispatch and written interleaved into the output.
- * No inserted zero is multiplied. Two variants, chosen by the planner:
- * register-blocked (up to 8 channels × 8 pixels per thread, in one row or two, no barriers) and
- * workgroup-tiled (implicit GEMM per phase with tiles in workgroup memory).
+ * No inserted zero is multiplied. Three variants, chosen by the planner:
+ * register-blocked (up to 8 channels × 8 pixels per thread, in one row or two, no barriers),
+ * workgroup-tiled (implicit GEMM per phase with tiles in workgroup memory), and depthwise
+ * (one channel per group: 8 pixels per thread, any adapter).
  */
 export const subpixelKernel: Kernel = {
   name: 'subpixel',
@@ -75,6 +84,27 @@ export function encodeSubpixel(
   const workgroups = subpixelWorkgroups(g, config);
   const bufs = { input: buffers.input, weights: buffers.filter, bias: buffers.bias, output: buffers.output };
   const act = activationCode(g);
+  if (config.variant === 'depthwise') {
+    if (g.inChannelsPerGroup !== 1 || g.outChannelsPerGroup !== 1) {
+      throw new Error(
+        `subpixel: the depthwise variant needs one channel per group, not ${g.inChannelsPerGroup} → ${g.outChannelsPerGroup}`,
+      );
+    }
+    ctx.dispatch({
+      label: 'subpixel:depthwise',
+      code: depthwiseCode,
+      constants: { ACT: act, WG: config.wg },
+      uniforms: {
+        ...sharedUniforms(g),
+        channels: g.groups,
+        nxb: Math.ceil(Math.ceil(g.outWidth / g.strides[1]) / 8),
+        total: subpixelDepthwiseThreads(g),
+      },
+      buffers: bufs,
+      workgroups,
+    });
+    return;
+  }
   if (config.variant === 'register') {
     const cbg = Math.ceil(g.outChannelsPerGroup / config.channels);
     const nxb = Math.ceil(Math.ceil(g.outWidth / g.strides[1]) / config.pixels);
