@@ -6,13 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/gpu/engine.js';
 import { KERNEL_NAMES } from '../../src/gpu/kernel.js';
-import { runKernel } from '../../src/gpu/context.js';
+import { roundSize, runKernel } from '../../src/gpu/context.js';
 import type { Kernel } from '../../src/gpu/kernel.js';
 import { encodeSubpixel, subpixelKernel, tiledVectorModes } from '../../src/gpu/kernels/subpixel.js';
 import type { SubpixelConfig } from '../../src/gpu/planner.js';
 import { resolveConvTranspose2d } from '../../src/geometry.js';
 import { convTranspose2dCpu } from '../../src/cpu.js';
-import { compare, getDevice, randomCase, rng, withErrorScopes } from '../helpers/gpu.js';
+import { compare, getDevice, randomCase, rng, withErrorScopes, type RandomCase } from '../helpers/gpu.js';
 import { checkCases, checkGolden, GOLDEN, randomCases } from '../helpers/cases.js';
 
 let device: GPUDevice;
@@ -83,49 +83,13 @@ describe('GPU kernels in Node (Dawn)', () => {
     { variant: 'register', channels: 8, pixels: 4, rows: 2, wg: 16, wx: 0, wy: 0, tk: 0 },
     { variant: 'tiled', channels: 4, pixels: 4, wg: 64, wx: 16, wy: 4, tk: 8 },
   ];
-  for (const config of configs) {
-    const name =
-      config.variant === 'register'
-        ? `${config.channels}ch_x_${config.rows ?? 1}row_x_${config.pixels}px${config.wg === 64 ? '' : `_wg${config.wg}`}`
-        : `tiled_${config.wx}x${config.wy}_tk${config.tk}`;
-    it(`subpixel ${name}: 300 random geometries with wider layers`, async () => {
-      const kernel: Kernel = { ...subpixelKernel, encode: (ctx, g, b) => encodeSubpixel(ctx, g, b, config) };
-      const rand = rng(500 + name.length);
-      const cases = Array.from({ length: 300 }, (_, i) =>
-        randomCase(rand, i, { maxOutChannelsPerGroup: 10, maxInWidth: 9 }),
-      );
-      const failures: string[] = [];
-      await withErrorScopes(device, async () => {
-        const outs = await Promise.all(
-          cases.map((c) =>
-            runKernel(
-              device,
-              kernel,
-              resolveConvTranspose2d(c.inputShape, c.filterShape, c.options),
-              c.input,
-              c.filter,
-            ),
-          ),
-        );
-        cases.forEach((c, i) => {
-          const cmp = compare(
-            outs[i]!,
-            convTranspose2dCpu(c.input, c.inputShape, c.filter, c.filterShape, c.options).data,
-          );
-          if (!cmp.ok) failures.push(`${c.name}: ${cmp.message}`);
-        });
-      });
-      expect(failures).toEqual([]);
-    });
-  }
-
-  it('subpixel depthwise variant (one channel per group): 300 random geometries, 1 to 20 input columns', async () => {
-    const config: SubpixelConfig = { variant: 'depthwise', channels: 1, pixels: 8, wg: 32, wx: 0, wy: 0, tk: 0 };
+  /** Failures of `cases` run through subpixel with an explicit `config`, against the CPU reference. */
+  async function configFailures(
+    config: SubpixelConfig,
+    cases: RandomCase[],
+    note: (i: number) => string = () => '',
+  ): Promise<string[]> {
     const kernel: Kernel = { ...subpixelKernel, encode: (ctx, g, b) => encodeSubpixel(ctx, g, b, config) };
-    const rand = rng(91);
-    const cases = Array.from({ length: 300 }, (_, i) =>
-      randomCase(rand, i, { inChannelsPerGroup: [1], maxOutChannelsPerGroup: 1, maxInWidth: 20 }),
-    );
     const failures: string[] = [];
     await withErrorScopes(device, async () => {
       const outs = await Promise.all(
@@ -134,43 +98,53 @@ describe('GPU kernels in Node (Dawn)', () => {
         ),
       );
       cases.forEach((c, i) => {
-        const cmp = compare(
-          outs[i]!,
-          convTranspose2dCpu(c.input, c.inputShape, c.filter, c.filterShape, c.options).data,
-        );
-        if (!cmp.ok) failures.push(`${c.name}: ${cmp.message}`);
+        const ref = convTranspose2dCpu(c.input, c.inputShape, c.filter, c.filterShape, c.options).data;
+        const cmp = compare(outs[i]!, ref);
+        if (!cmp.ok) failures.push(`${c.name}${note(i)}: ${cmp.message}`);
       });
     });
-    expect(failures).toEqual([]);
+    return failures;
+  }
+
+  for (const config of configs) {
+    const name =
+      config.variant === 'register'
+        ? `${config.channels}ch_x_${config.rows ?? 1}row_x_${config.pixels}px${config.wg === 64 ? '' : `_wg${config.wg}`}`
+        : `tiled_${config.wx}x${config.wy}_tk${config.tk}`;
+    it(`subpixel ${name}: 300 random geometries with wider layers`, async () => {
+      const rand = rng(500 + name.length);
+      const cases = Array.from({ length: 300 }, (_, i) =>
+        randomCase(rand, i, { maxOutChannelsPerGroup: 10, maxInWidth: 9 }),
+      );
+      expect(await configFailures(config, cases)).toEqual([]);
+    });
+  }
+
+  it('subpixel depthwise variant (one channel per group): 300 random geometries, 1 to 20 input columns', async () => {
+    const config: SubpixelConfig = { variant: 'depthwise', channels: 1, pixels: 8, wg: 32, wx: 0, wy: 0, tk: 0 };
+    const rand = rng(91);
+    const cases = Array.from({ length: 300 }, (_, i) =>
+      randomCase(rand, i, { inChannelsPerGroup: [1], maxOutChannelsPerGroup: 1, maxInWidth: 20 }),
+    );
+    expect(await configFailures(config, cases)).toEqual([]);
   });
 
   it('subpixel tiled, vec4 staging (4 or 8 input channels per group): 200 random geometries', async () => {
     const config: SubpixelConfig = { variant: 'tiled', channels: 4, pixels: 4, wg: 64, wx: 16, wy: 4, tk: 8 };
-    const kernel: Kernel = { ...subpixelKernel, encode: (ctx, g, b) => encodeSubpixel(ctx, g, b, config) };
     const rand = rng(77);
     const cases = Array.from({ length: 200 }, (_, i) => randomCase(rand, i, { inChannelsPerGroup: [4, 8] }));
-    const geometries = cases.map((c) => resolveConvTranspose2d(c.inputShape, c.filterShape, c.options));
     // Which staging each case gets (buffers are rounded up to 16 bytes, as runKernel makes them).
-    const modes = geometries.map((g) =>
-      tiledVectorModes(g, {
-        input: { size: Math.ceil(g.inputSize / 4) * 16 } as GPUBuffer,
-        filter: { size: Math.ceil(g.filterSize / 4) * 16 } as GPUBuffer,
-      }),
-    );
+    const modes = cases.map((c) => {
+      const g = resolveConvTranspose2d(c.inputShape, c.filterShape, c.options);
+      return tiledVectorModes(g, {
+        input: { size: roundSize(g.inputSize * 4) } as GPUBuffer,
+        filter: { size: roundSize(g.filterSize * 4) } as GPUBuffer,
+      });
+    });
     expect(modes.filter((m) => m.A_VEC).length).toBeGreaterThan(40);
     expect(modes.filter((m) => m.B_VEC).length).toBeGreaterThan(80);
     expect(modes.filter((m) => !m.A_VEC && !m.B_VEC).length).toBeGreaterThan(20);
-    const failures: string[] = [];
-    await withErrorScopes(device, async () => {
-      const outs = await Promise.all(cases.map((c, i) => runKernel(device, kernel, geometries[i]!, c.input, c.filter)));
-      cases.forEach((c, i) => {
-        const cmp = compare(
-          outs[i]!,
-          convTranspose2dCpu(c.input, c.inputShape, c.filter, c.filterShape, c.options).data,
-        );
-        if (!cmp.ok) failures.push(`${c.name} (A_VEC ${modes[i]!.A_VEC}, B_VEC ${modes[i]!.B_VEC}): ${cmp.message}`);
-      });
-    });
-    expect(failures).toEqual([]);
+    const note = (i: number) => ` (A_VEC ${modes[i]!.A_VEC}, B_VEC ${modes[i]!.B_VEC})`;
+    expect(await configFailures(config, cases, note)).toEqual([]);
   });
 });
