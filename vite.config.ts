@@ -42,6 +42,8 @@ export default defineConfig(({ mode }) => {
             root: import.meta.dirname,
             include: ['test/**/*.test.ts'],
             exclude: ['test/browser/**'],
+            // `npm run bench:kernels`: kernel variants timed in Node (prints, never asserts).
+            benchmark: { include: ['bench/**/*.bench.ts'] },
             environment: 'node',
             setupFiles: ['test/setup-node.ts'],
             pool: 'forks',

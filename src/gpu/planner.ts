@@ -83,8 +83,8 @@ interface CostConstants {
   divergence: number;
   /**
    * Set-up cost of one thread of subpixel's depthwise variant (8 pixels of one channel): a
-   * light loop with no channel block (fitted in Node on Dawn/SwiftShader against gemm-col2im on
-   * three depthwise layers, 64 × 32², 3 × 128², 21 × 8² k16 s8: 620–950).
+   * light loop with no channel block (fitted to its time against gemm-col2im's on the three
+   * depthwise layers of `npm run bench:kernels`, 64 × 32², 3 × 128², 21 × 8² k16 s8: 620–950).
    */
   depthwiseThreadOverhead: number;
 }
@@ -431,8 +431,9 @@ export function subpixelConfig(
       [4, 4, 1],
     ] as const) {
       // Two rows of 4 only where a phase has ≤ 4 columns (elsewhere one row measured as fast or
-      // faster). There, with its partial blocks run as smaller ones, 8 × 2 × 4 measured 1.2–1.5×
-      // faster than 8 × 4 on 4 × 4 inputs (512→256 k4 s2, 256→128 k3 s2, 512→256 k2 s2).
+      // faster). There, with its partial blocks run as smaller ones, 8 × 2 × 4 measured 1.2–1.3×
+      // faster than 8 × 4 on 4 × 4 inputs (512→256 k4 s2, 256→128 k3 s2, 512→256 k2 s2;
+      // `npm run bench:kernels`).
       if (rows === 2 && !fewColumns) continue;
       const c: SubpixelConfig = { variant: 'register', pixels, channels, rows, wg: 64, wx: 0, wy: 0, tk: 0 };
       const work = issuedMacs('subpixel', g, c) * registerWork(channels, pixels * rows);
