@@ -165,8 +165,11 @@ let ours: Engine | null = null;
 let oursError = '';
 let tfError = '';
 let stagingBuffer: GPUBuffer;
-/** The faster plain-GEMM variant found by the last `gemmRoof()`; null before it ran. */
-let roofVariant: GemmVariant | null = null;
+/**
+ * The faster plain-GEMM variant of the last `gemmRoof()`, prepared once (buffers and CPU
+ * product) and timed again in every later layer's rounds; null before it ran.
+ */
+let roofGemm: { p: PreparedGemm; variant: GemmVariant; runs: number } | null = null;
 /** The variant running now, so that an uncaptured WebGPU error is charged to it. */
 let current: { id: string; errors: string[] } | null = null;
 
@@ -610,19 +613,22 @@ async function runLayer(id: string): Promise<LayerResult> {
     current = null;
   }
 
-  // The roof's GEMM joins the rounds (see LayerResult.roof).
-  let gemm: { p: ReturnType<typeof prepareGemm>; variant: GemmVariant; runs: number; samples: number[] } | null = null;
-  if (roofVariant) {
-    const p = prepareGemm(roofVariant, roofSize());
-    await timeRuns(p, 1);
-    const one = await timeRuns(p, 1);
-    const runs = Math.max(1, Math.min(config.maxRunsPerRound, Math.round(config.targetRoundMs / one)));
-    gemm = { p, variant: roofVariant, runs, samples: [] };
-  }
+  // The roof's GEMM joins the rounds (see LayerResult.roof); a failure there costs the layer
+  // its same-rounds rate only.
+  const gemm = roofGemm ? { ...roofGemm, samples: [] as number[], error: '' } : null;
 
   // Timed rounds, interleaved across variants.
   for (let round = 0; round < config.rounds; round++) {
-    if (gemm) gemm.samples.push(await timeRuns(gemm.p, gemm.runs));
+    if (gemm && !gemm.error) {
+      current = { id: 'gemm', errors: [] };
+      try {
+        gemm.samples.push(await timeRuns(gemm.p, gemm.runs));
+        if (current.errors.length) throw new Error(current.errors.join('; '));
+      } catch (e) {
+        gemm.error = message(e);
+      }
+      current = null;
+    }
     for (const v of live) {
       if (round >= v.rounds || v.result.status !== 'ok') continue;
       current = { id: v.result.id, errors: [] };
@@ -674,13 +680,21 @@ async function runLayer(id: string): Promise<LayerResult> {
   let roof: LayerResult['roof'];
   if (gemm) {
     const n = roofSize();
-    const check = compare(await gemm.p.read(), gemm.p.ref);
-    gemm.p.dispose();
-    if (!(check.errRatio <= 1))
-      throw new Error(`plain GEMM differs from the CPU product: max |err| ${check.maxAbsErr}`);
-    const ms = median(gemm.samples);
-    roof = { variant: gemm.variant, medianMs: ms, gflops: (2 * n ** 3) / (ms * 1e6) };
-    progress(`  plain GEMM ${n}³ (${gemm.variant}), same rounds: ${fmtMs(ms)} ms, ${roof.gflops.toFixed(2)} GFLOP/s`);
+    if (!gemm.error) {
+      try {
+        const check = compare(await gemm.p.read(), gemm.p.ref);
+        if (!(check.errRatio <= 1)) gemm.error = `differs from the CPU product: max |err| ${check.maxAbsErr}`;
+      } catch (e) {
+        gemm.error = message(e);
+      }
+    }
+    if (gemm.error) {
+      progress(`  plain GEMM ${n}³ (${gemm.variant}), same rounds: ${gemm.error}`);
+    } else {
+      const ms = median(gemm.samples);
+      roof = { variant: gemm.variant, medianMs: ms, gflops: (2 * n ** 3) / (ms * 1e6) };
+      progress(`  plain GEMM ${n}³ (${gemm.variant}), same rounds: ${fmtMs(ms)} ms, ${roof.gflops.toFixed(2)} GFLOP/s`);
+    }
   }
   return {
     layer,
@@ -714,8 +728,11 @@ function roofSize(): number {
   return config.smoke ? 128 : ROOF_SIZE;
 }
 
+/** A plain GEMM prepared like a layer variant, with its float64 reference. */
+type PreparedGemm = Prepared & { ref: Float32Array };
+
 /** A plain n × n × n GEMM of our engine, prepared like a layer variant, with its float64 reference. */
-function prepareGemm(variant: GemmVariant, n: number): Prepared & { ref: Float32Array } {
+function prepareGemm(variant: GemmVariant, n: number): PreparedGemm {
   const aData = random(n * n, 1);
   const bData = random(n * n, 2, 1 / Math.sqrt(n));
   const a = createStorage(aData, 'gemm:a');
@@ -748,11 +765,14 @@ function prepareGemm(variant: GemmVariant, n: number): Prepared & { ref: Float32
  */
 async function gemmRoof(): Promise<RoofResult> {
   const n = roofSize();
-  const variants: { variant: GemmVariant; ms: number }[] = [];
+  roofGemm?.p.dispose();
+  roofGemm = null;
+  const variants: { variant: GemmVariant; ms: number; p: PreparedGemm; runs: number }[] = [];
   const errors: string[] = [];
   for (const variant of ['registers', 'tiled'] as const) {
     current = { id: `gemm:${variant}`, errors: [] };
     const p = prepareGemm(variant, n);
+    let kept = false;
     try {
       await timeRuns(p, 1);
       const one = await timeRuns(p, 1);
@@ -763,18 +783,20 @@ async function gemmRoof(): Promise<RoofResult> {
       const ms = median(samples);
       const check = compare(await p.read(), p.ref);
       if (!(check.errRatio <= 1)) throw new Error(`differs from the CPU product: max |err| ${check.maxAbsErr}`);
-      variants.push({ variant, ms });
+      variants.push({ variant, ms, p, runs });
+      kept = true;
       progress(`  gemm ${variant} ${n}³: ${fmtMs(ms)} ms, ${((2 * n ** 3) / (ms * 1e6)).toFixed(2)} GFLOP/s`);
     } catch (e) {
       errors.push(`${variant}: ${message(e)}`);
     } finally {
-      p.dispose();
+      if (!kept) p.dispose();
     }
     current = null;
   }
   const best = variants.sort((x, y) => x.ms - y.ms)[0];
+  for (const v of variants) if (v !== best) v.p.dispose();
   if (!best) return { status: 'error', message: errors.join('; ') };
-  roofVariant = best.variant;
+  roofGemm = { p: best.p, variant: best.variant, runs: best.runs };
   return {
     status: 'ok',
     m: n,

@@ -133,8 +133,8 @@ function summarize(layers, roof) {
       bestKernel: kernel?.kernel ?? null,
       autoKernel: variant(l, 'ours:auto')?.chosenKernel ?? null,
       autoVsBestKernel: auto !== null && kernel ? auto / kernel.ms : null,
-      // Against the GEMM timed in this layer's own rounds when there is one (older results: the run's roof).
-      roofGflops: l.roof?.gflops ?? (roof.status === 'ok' ? roof.gflops : null),
+      // Against the GEMM timed in this layer's own rounds when there is one (else the run's roof).
+      roofGflops: l.roof?.gflops ?? null,
       subpixelOfRoof:
         subpixel?.status === 'ok' && subpixel.gflops && (l.roof?.gflops ?? roof.gflops)
           ? subpixel.gflops / (l.roof?.gflops ?? roof.gflops)
