@@ -91,6 +91,11 @@ describe('plan', () => {
     const c = subpixelConfig(small, DEFAULTS, true);
     expect(c).toMatchObject({ channels: 8, pixels: 4, rows: 2, wg: 16 });
     expect(subpixelWorkgroups(small, c)).toBe(16);
+    // Per axis 14 of the 16 (tap, pixel) pairs are useful. Of the block's 8 × 4 (row tap, column
+    // tap) pairs, 2 × 4 run one row (4 pixels or, with 3 columns inside, a 2 × 3 block) and
+    // 6 × 2 run 3 columns (6 pixels): 6·(2·8 + 2·6) + 2·(2·4 + 2·6) = 208 pixels, not 16 × 16.
+    expect(small.usefulMacs).toBe(512 * 256 * 14 * 14);
+    expect(issuedMacs('subpixel', small, c)).toBe(512 * 256 * 208);
     // A wide layer keeps 8 × 8 blocks in workgroups of 64.
     const wide = resolveConvTranspose2d([1, 128, 32, 32], [128, 64, 3, 3], {
       strides: [2, 2],

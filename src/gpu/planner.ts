@@ -241,6 +241,72 @@ export function phaseTaps(
   return total;
 }
 
+/** First tap k < min(kCount, step) with k·d ≡ phase (mod s); kCount when none (as the shaders' first_tap). */
+function firstTap(phase: number, d: number, s: number, kCount: number, step: number): number {
+  for (let k = 0; k < Math.min(kCount, step); k++) if ((k * d) % s === phase) return k;
+  return kCount;
+}
+
+/**
+ * Σ over the (tap, block) pairs of the 8 × 2 × 4 subpixel block (main88r) of the pixels it
+ * issues for them, as the shader runs them: 8 when both rows and all 4 columns are inside or
+ * when it masks, 4 for one row and 4 columns, 6 for 2 rows and the 3 columns inside; a pair
+ * with no row or no column inside is skipped.
+ */
+function rowPairPixels(g: ConvTranspose2dGeometry): number {
+  const [sh, sw] = g.strides;
+  const [dh, dw] = g.dilations;
+  const pt = g.padding[0];
+  const pl = g.padding[2];
+  const sty = sh / gcd(sh, dh);
+  const stx = sw / gcd(sw, dw);
+  const ih = g.inHeight;
+  const iw = g.inWidth;
+  const inside = (i: number, size: number) => i >= 0 && i < size;
+  // Row taps: [row A inside, row B inside] per (row pair, tap); column taps: the 4 flags.
+  const rowTaps: [boolean, boolean][] = [];
+  const pairs = Math.ceil(Math.ceil(g.outHeight / sh) / 2);
+  for (let py = 0; py < sh; py++) {
+    for (let jb = 0; jb < pairs; jb++) {
+      const oya = py + 2 * jb * sh;
+      if (oya >= g.outHeight) continue;
+      const q = oya + pt;
+      for (let ky = firstTap(q % sh, dh, sh, g.kernelHeight, sty); ky < g.kernelHeight; ky += sty) {
+        const dy = q - ky * dh;
+        if (dy + sh < 0) break;
+        const iya = dy / sh;
+        const va = inside(iya, ih);
+        const vb = inside(iya + 1, ih);
+        if (va || vb) rowTaps.push([va, vb]);
+      }
+    }
+  }
+  const colTaps: boolean[][] = [];
+  const blocks = Math.ceil(Math.ceil(g.outWidth / sw) / 4);
+  for (let px = 0; px < sw; px++) {
+    const x0 = (px + sw - (pl % sw)) % sw;
+    for (let xb = 0; xb < blocks; xb++) {
+      const r0 = x0 + pl + xb * 4 * sw;
+      for (let kx = firstTap(r0 % sw, dw, sw, g.kernelWidth, stx); kx < g.kernelWidth; kx += stx) {
+        const ixb = (r0 - kx * dw) / sw;
+        if (ixb + 3 < 0) break;
+        if (ixb > iw - 1) continue;
+        colTaps.push([0, 1, 2, 3].map((k) => inside(ixb + k, iw)));
+      }
+    }
+  }
+  let total = 0;
+  for (const [va, vb] of rowTaps) {
+    for (const [x, y, z, w] of colTaps) {
+      const allColumns = x && y && z && w;
+      if (allColumns && va !== vb) total += 4;
+      else if (!allColumns && x !== w && y && z) total += 6;
+      else total += 8;
+    }
+  }
+  return total;
+}
+
 /**
  * Multiply-adds a kernel issues for `g` (see the table above). For subpixel, pass
  * its config to count the empty lanes of partly filled register blocks.
@@ -249,8 +315,10 @@ export function issuedMacs(name: KernelName, g: ConvTranspose2dGeometry, subpixe
   const perPixel = g.inChannelsPerGroup * g.outChannels * g.batch;
   switch (name) {
     case 'subpixel': {
-      // Rows are counted exactly: a 2-row block whose second row's tap falls outside the
-      // input runs that tap as a 1-row block (main88r).
+      if (subpixel?.variant === 'register' && subpixel.rows === 2) {
+        const channels = g.groups * Math.ceil(g.outChannelsPerGroup / subpixel.channels) * subpixel.channels;
+        return g.batch * g.inChannelsPerGroup * channels * rowPairPixels(g);
+      }
       const rows = phaseTaps(g.outHeight, g.padding[0], g.strides[0], g.dilations[0], g.kernelHeight, 1, g.inHeight);
       if (!subpixel) {
         const all = phaseTaps(g.outWidth, g.padding[2], g.strides[1], g.dilations[1], g.kernelWidth, 1, g.inWidth);
