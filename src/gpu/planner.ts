@@ -211,14 +211,8 @@ export function phaseTaps(
   const step = s / gcd(s, d);
   let total = 0;
   for (let p = 0; p < s; p++) {
-    let k0 = -1;
-    for (let t = 0; t < Math.min(k, step); t++) {
-      if ((t * d) % s === p) {
-        k0 = t;
-        break;
-      }
-    }
-    const taps = k0 < 0 ? 0 : Math.ceil((k - k0) / step);
+    const k0 = firstTap(p, d, s, k, step);
+    const taps = Math.ceil((k - k0) / step);
     const o0 = (((p - pad) % s) + s) % s;
     const count = o0 < out ? Math.ceil((out - o0) / s) : 0;
     if (!Number.isFinite(inSize) || taps === 0) {
@@ -499,7 +493,7 @@ export function subpixelConfig(
       [4, 4, 1],
     ] as const) {
       // Two rows of 4 only where a phase has ≤ 4 columns (elsewhere one row measured as fast or
-      // faster). There, with its partial blocks run as smaller ones, 8 × 2 × 4 measured 1.2–1.3×
+      // faster). There, with its partial blocks run as smaller ones, 8 × 2 × 4 measured 1.2–1.5×
       // faster than 8 × 4 on 4 × 4 inputs (512→256 k4 s2, 256→128 k3 s2, 512→256 k2 s2;
       // `npm run bench:kernels`).
       if (rows === 2 && !fewColumns) continue;
