@@ -6,7 +6,7 @@
  */
 import { bench, describe } from 'vitest';
 import { resolveConvTranspose2d } from '../src/geometry.js';
-import { CallContext } from '../src/gpu/context.js';
+import { CallContext, roundSize } from '../src/gpu/context.js';
 import { BufferUsage } from '../src/gpu/flags.js';
 import type { ConvBuffers, Kernel } from '../src/gpu/kernel.js';
 import { getKernel } from '../src/gpu/kernels/index.js';
@@ -17,17 +17,16 @@ import { getDevice } from '../test/helpers/gpu.js';
 
 let devicePromise: Promise<GPUDevice> | null = null;
 /** The device, made on first use (inside the first warm-up run). */
-function getBenchDevice(): Promise<GPUDevice> {
+function benchDevice(): Promise<GPUDevice> {
   devicePromise ??= getDevice().then((d) => d.device);
   return devicePromise;
 }
-let device: GPUDevice;
 
-function buffers(g: ConvTranspose2dGeometry): ConvBuffers {
+function buffers(device: GPUDevice, g: ConvTranspose2dGeometry): ConvBuffers {
   const make = (floats: number, label: string) =>
     device.createBuffer({
       label: `bench:${label}`,
-      size: Math.max(16, Math.ceil(floats / 4) * 16),
+      size: roundSize(floats * 4),
       usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
     });
   return {
@@ -39,7 +38,7 @@ function buffers(g: ConvTranspose2dGeometry): ConvBuffers {
 }
 
 /** One run of `encode`, waited for. */
-async function run(encode: (ctx: CallContext) => void): Promise<void> {
+async function run(device: GPUDevice, encode: (ctx: CallContext) => void): Promise<void> {
   const ctx = new CallContext(device, { software: true });
   encode(ctx);
   const encoder = device.createCommandEncoder();
@@ -60,11 +59,12 @@ function group(
   kernels: string[],
 ): void {
   const g = resolveConvTranspose2d(inputShape, filterShape, opts);
-  let state: { b: ConvBuffers; planned: SubpixelConfig } | null = null;
-  /** Buffers and the planner's config, made on first use (a warm-up run). */
-  async function ready(): Promise<{ b: ConvBuffers; planned: SubpixelConfig }> {
-    device ??= await getBenchDevice();
-    state ??= { b: buffers(g), planned: subpixelConfig(g, device.limits, true) };
+  type State = { device: GPUDevice; b: ConvBuffers; planned: SubpixelConfig };
+  let state: State | null = null;
+  /** The device, buffers and the planner's config, made on first use (a warm-up run). */
+  async function ready(): Promise<State> {
+    const device = await benchDevice();
+    state ??= { device, b: buffers(device, g), planned: subpixelConfig(g, device.limits, true) };
     return state;
   }
   describe(name, () => {
@@ -72,8 +72,8 @@ function group(
       bench(
         `subpixel ${label}`,
         async () => {
-          const { b, planned } = await ready();
-          await run((ctx) => encodeSubpixel(ctx, g, b, { ...planned, ...change } as SubpixelConfig));
+          const { device, b, planned } = await ready();
+          await run(device, (ctx) => encodeSubpixel(ctx, g, b, { ...planned, ...change } as SubpixelConfig));
         },
         options,
       );
@@ -83,8 +83,8 @@ function group(
       bench(
         k,
         async () => {
-          const { b } = await ready();
-          await run((ctx) => kernel.encode(ctx, g, b));
+          const { device, b } = await ready();
+          await run(device, (ctx) => kernel.encode(ctx, g, b));
         },
         options,
       );
