@@ -16,15 +16,18 @@ export function erf(x: number): number {
   return (2 / Math.sqrt(Math.PI)) * sum;
 }
 
-/** Applies an activation to one value (float64); `null` is the identity. */
+/**
+ * Applies an activation to one value (float64); `null` is the identity. NaN stays NaN
+ * through every activation (as in PyTorch); the GPU shaders follow the same rule.
+ */
 export function activate(x: number, activation: Activation | null, alpha: number): number {
   switch (activation) {
     case null:
       return x;
     case 'relu':
-      return x > 0 ? x : 0;
+      return x < 0 ? 0 : x;
     case 'relu6':
-      return Math.min(Math.max(x, 0), 6);
+      return x < 0 ? 0 : x > 6 ? 6 : x;
     case 'leakyRelu':
       return x < 0 ? alpha * x : x;
     case 'sigmoid':

@@ -1,19 +1,57 @@
 import { activate } from './activation.js';
-import { invalid } from './errors.js';
-import {
-  checkData,
-  checkInts,
-  checkShape,
-  filterDims,
-  filterStrides,
-  resolveConvTranspose2d,
-  tensorStrides,
-} from './geometry.js';
-import type { ConvTranspose2dGeometry, ConvTranspose2dOptions, FilterLayout, InputLayout, Tensor } from './types.js';
+import { DeconvError, invalid } from './errors.js';
+import { INPUT_LAYOUTS, resolveConvTranspose, resolveConvTranspose2d, tensorAxisStrides } from './geometry.js';
+import type {
+  AnyInputLayout,
+  ConvTransposeGeometry,
+  ConvTransposeOptions,
+  ConvTranspose2dOptions,
+  InputLayout,
+  Tensor,
+} from './types.js';
+import { checkData, checkElements, isArray, oneOf, readInt, readInts, readOptions, readShape } from './validate.js';
+
+/** A zeroed Float64Array, or DeconvError('DEVICE_LIMIT') when memory cannot hold it. */
+function accumulator(size: number, param: string): Float64Array {
+  try {
+    return new Float64Array(size);
+  } catch {
+    throw new DeconvError(
+      'DEVICE_LIMIT',
+      `${param}: ${size} elements need ${size * 8} bytes of CPU memory for float64 accumulation, more than can be allocated`,
+      param,
+    );
+  }
+}
 
 /**
- * Transposed convolution on the CPU: the library's ground truth and its fallback
- * without WebGPU. Supports every option; accumulates in float64.
+ * Transposed convolution of any rank on the CPU: the library's ground truth and its
+ * fallback without WebGPU. The rank comes from the input shape (3, 4 or 5 dimensions);
+ * supports every option; accumulates in float64.
+ *
+ * IEEE rule (shared by every GPU kernel): each output is the sum of the products of the
+ * (input, tap) pairs that really reach it, plus the bias. Zeros a stride inserts and
+ * padding never meet a weight, so an infinite weight makes only the outputs its tap reaches
+ * infinite (or NaN, with a zero input: 0 × ∞ = NaN), and NaN passes through every activation.
+ *
+ * @throws DeconvError('INVALID_ARGUMENT') for invalid shapes, options or data.
+ */
+export function convTransposeCpu(
+  input: Float32Array,
+  inputShape: readonly number[],
+  filter: Float32Array,
+  filterShape: readonly number[],
+  options: ConvTransposeOptions = {},
+): Tensor {
+  const g = resolveConvTranspose(inputShape, filterShape, options);
+  checkData('input', input, g.inputShape);
+  checkData('filter', filter, g.filterShape);
+  return { data: convTransposeResolved(g, input, filter), shape: [...g.outputShape] };
+}
+
+/**
+ * 2-D transposed convolution on the CPU (4-D input, NCHW or NHWC); see {@link convTransposeCpu}.
+ * @throws DeconvError('INVALID_ARGUMENT') for invalid shapes, options or data.
  */
 export function convTranspose2dCpu(
   input: Float32Array,
@@ -25,43 +63,62 @@ export function convTranspose2dCpu(
   const g = resolveConvTranspose2d(inputShape, filterShape, options);
   checkData('input', input, g.inputShape);
   checkData('filter', filter, g.filterShape);
-  return { data: convTranspose2dResolved(g, input, filter), shape: [...g.outputShape] };
+  return { data: convTransposeResolved(g, input, filter), shape: [...g.outputShape] };
 }
 
-/** Runs the CPU reference on an already resolved and validated geometry. */
-export function convTranspose2dResolved(
-  g: ConvTranspose2dGeometry,
+/** Per-axis values padded in front to 3 spatial axes (unit axes take `fill`). */
+function to3<T>(values: readonly T[], fill: T): [T, T, T] {
+  return [...new Array<T>(3 - values.length).fill(fill), ...values] as [T, T, T];
+}
+
+/** Runs the CPU reference on an already resolved and validated geometry (any rank). */
+export function convTransposeResolved(
+  g: ConvTransposeGeometry,
   input: Float32Array,
   filter: Float32Array,
 ): Float32Array {
-  const acc = new Float64Array(g.outputSize);
+  const acc = accumulator(g.outputSize, 'outputShape');
   const is = g.inputStrides;
   const os = g.outputStrides;
   const fs = g.filterStrides;
-  const [sh, sw] = g.strides;
-  const [dh, dw] = g.dilations;
-  const pt = g.padding[0];
-  const pl = g.padding[2];
+  // Rank 1 and 2 run as rank 3 with unit axes in front: one loop nest for every rank.
+  const [ID, IH, IW] = to3(g.inSizes, 1);
+  const [KD, KH, KW] = to3(g.kernelSizes, 1);
+  const [sd, sh, sw] = to3(g.strides, 1);
+  const [dd, dh, dw] = to3(g.dilations, 1);
+  const [pd, ph, pw] = to3(
+    g.inSizes.map((_, a) => g.padding[2 * a]!),
+    0,
+  );
+  const [OD, OH, OW] = to3(g.outSizes, 1);
+  const [isd, ish, isw] = to3(is.spatial, 0);
+  const [osd, osh, osw] = to3(os.spatial, 0);
+  const [fsd, fsh, fsw] = to3(fs.spatial, 0);
   const cig = g.inChannelsPerGroup;
   const cog = g.outChannelsPerGroup;
   for (let n = 0; n < g.batch; n++) {
     for (let ci = 0; ci < g.inChannels; ci++) {
       const grp = Math.floor(ci / cig);
-      for (let iy = 0; iy < g.inHeight; iy++) {
-        for (let ix = 0; ix < g.inWidth; ix++) {
-          const x = input[n * is.n + ci * is.c + iy * is.h + ix * is.w]!;
-          if (x === 0) continue;
-          for (let ky = 0; ky < g.kernelHeight; ky++) {
-            const oy = iy * sh + ky * dh - pt;
-            if (oy < 0 || oy >= g.outHeight) continue;
-            for (let kx = 0; kx < g.kernelWidth; kx++) {
-              const ox = ix * sw + kx * dw - pl;
-              if (ox < 0 || ox >= g.outWidth) continue;
-              const fBase = ci * fs.i + ky * fs.h + kx * fs.w;
-              const oBase = n * os.n + oy * os.h + ox * os.w;
-              for (let col = 0; col < cog; col++) {
-                const co = grp * cog + col;
-                acc[oBase + co * os.c]! += x * filter[fBase + col * fs.o]!;
+      const oChan = n * os.n + grp * cog * os.c;
+      for (let iz = 0; iz < ID; iz++) {
+        for (let iy = 0; iy < IH; iy++) {
+          for (let ix = 0; ix < IW; ix++) {
+            const x = input[n * is.n + ci * is.c + iz * isd + iy * ish + ix * isw]!;
+            for (let kz = 0; kz < KD; kz++) {
+              const oz = iz * sd + kz * dd - pd;
+              if (oz < 0 || oz >= OD) continue;
+              for (let ky = 0; ky < KH; ky++) {
+                const oy = iy * sh + ky * dh - ph;
+                if (oy < 0 || oy >= OH) continue;
+                for (let kx = 0; kx < KW; kx++) {
+                  const ox = ix * sw + kx * dw - pw;
+                  if (ox < 0 || ox >= OW) continue;
+                  const fBase = ci * fs.i + kz * fsd + ky * fsh + kx * fsw;
+                  const oBase = oChan + oz * osd + oy * osh + ox * osw;
+                  for (let col = 0; col < cog; col++) {
+                    acc[oBase + col * os.c]! += x * filter[fBase + col * fs.o]!;
+                  }
+                }
               }
             }
           }
@@ -69,37 +126,29 @@ export function convTranspose2dResolved(
       }
     }
   }
-  return epilogue(
-    acc,
-    g.bias,
-    g.activation,
-    g.leakyReluAlpha,
-    g.outputSize / g.batch,
-    os.c,
-    g.outChannels,
-    g.batch,
-    g.inputLayout,
-  );
+  return epilogue(acc, g.bias, g.activation, g.leakyReluAlpha, g.outChannels, g.batch, g.channelsLast);
 }
 
+/** Kept for callers of the 2-D name: the same as {@link convTransposeResolved}. */
+export const convTranspose2dResolved = convTransposeResolved;
+
+/** Adds the bias, applies the activation and rounds to float32. */
 function epilogue(
   acc: Float64Array,
   bias: Float32Array | null,
-  activation: ConvTranspose2dGeometry['activation'],
+  activation: ConvTransposeGeometry['activation'],
   alpha: number,
-  perBatch: number,
-  cStride: number,
   channels: number,
   batch: number,
-  layout: InputLayout,
+  channelsLast: boolean,
 ): Float32Array {
   const out = new Float32Array(acc.length);
-  const spatial = perBatch / channels;
+  const spatial = acc.length / batch / channels;
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
       const b = bias ? bias[c]! : 0;
       for (let p = 0; p < spatial; p++) {
-        const idx = n * perBatch + c * cStride + p * (layout === 'nchw' ? 1 : channels);
+        const idx = channelsLast ? (n * spatial + p) * channels + c : (n * channels + c) * spatial + p;
         out[idx] = activate(acc[idx]! + b, activation, alpha);
       }
     }
@@ -107,83 +156,121 @@ function epilogue(
   return out;
 }
 
-/** Filter layouts of a forward convolution, as WebNN's `conv2d` names them. */
+/** Filter layouts of a 2-D forward convolution, as WebNN's `conv2d` names them. */
 export type Conv2dFilterLayout = 'oihw' | 'hwio' | 'ohwi' | 'ihwo';
 
-/** Options of the CPU forward convolution {@link conv2dCpu}. */
-export interface Conv2dOptions {
-  strides?: [number, number];
-  dilations?: [number, number];
-  /** Zero padding added before the convolution: [top, bottom, left, right]. */
-  padding?: [number, number, number, number];
+/** Filter layouts of a forward convolution of any rank ([out, in/groups, …k] first). */
+export type ConvFilterLayout =
+  'oiw' | 'wio' | 'owi' | 'iwo' | Conv2dFilterLayout | 'oidhw' | 'dhwio' | 'odhwi' | 'idhwo';
+
+const CONV_FILTER_LAYOUTS: Readonly<Record<number, readonly ConvFilterLayout[]>> = {
+  1: ['oiw', 'wio', 'owi', 'iwo'],
+  2: ['oihw', 'hwio', 'ohwi', 'ihwo'],
+  3: ['oidhw', 'dhwio', 'odhwi', 'idhwo'],
+};
+
+/** Options of the CPU forward convolution {@link convCpu} (any rank). */
+export interface ConvOptions {
+  /** One per spatial axis; default 1. */
+  strides?: readonly number[];
+  /** One per spatial axis; default 1. */
+  dilations?: readonly number[];
+  /** Zero padding added before the convolution, two per axis: [begin₀, end₀, …]. */
+  padding?: readonly number[];
   groups?: number;
-  inputLayout?: InputLayout;
-  /** Default 'oihw' = [out, in/groups, kH, kW]. */
-  filterLayout?: Conv2dFilterLayout;
+  /** Default channels first ('ncw', 'nchw', 'ncdhw'). */
+  inputLayout?: AnyInputLayout;
+  /** Default 'oiw' / 'oihw' / 'oidhw' = [out, in/groups, …k]. */
+  filterLayout?: ConvFilterLayout;
   /**
-   * Explicit output [H, W], at most the natural size: the rows and columns past
-   * it are dropped. This is TensorFlow's `input_sizes` of `conv2d_backprop_input`.
+   * Explicit output size per spatial axis, at most the natural size: the positions past it
+   * are dropped. This is TensorFlow's `input_sizes` of `conv2d_backprop_input`.
    */
-  outputSizes?: [number, number];
+  outputSizes?: readonly number[];
   bias?: Float32Array;
 }
 
-/** The transposed-convolution filter layout that reads a forward filter layout's memory the same way. */
-const TRANSPOSED_LAYOUT: Record<Conv2dFilterLayout, FilterLayout | null> = {
-  oihw: 'iohw',
-  hwio: 'hwoi',
-  ihwo: 'ohwi',
-  ohwi: null,
-};
+/** Options of the CPU forward convolution {@link conv2dCpu}. */
+export interface Conv2dOptions extends ConvOptions {
+  /** [strideH, strideW]. */
+  strides?: readonly number[];
+  /** [dilationH, dilationW]. */
+  dilations?: readonly number[];
+  /** Zero padding added before the convolution: [top, bottom, left, right]. */
+  padding?: readonly number[];
+  inputLayout?: InputLayout;
+  /** Default 'oihw' = [out, in/groups, kH, kW]. */
+  filterLayout?: Conv2dFilterLayout;
+  /** Explicit output [H, W], at most the natural size. */
+  outputSizes?: readonly number[];
+}
+
+const CONV_KEYS = [
+  'strides',
+  'dilations',
+  'padding',
+  'groups',
+  'inputLayout',
+  'filterLayout',
+  'outputSizes',
+  'bias',
+] as const;
+
+/** Contiguous strides of `shape`, by the letter of each dimension in `layout`. */
+function letterStrides(layout: string, shape: readonly number[]): Map<string, number> {
+  const strides = new Map<string, number>();
+  let step = 1;
+  for (let a = shape.length - 1; a >= 0; a--) {
+    strides.set(layout[a]!, step);
+    step *= shape[a]!;
+  }
+  return strides;
+}
 
 /**
- * Forward 2-D convolution (cross-correlation) on the CPU, accumulating in float64.
- * `convTranspose2dCpu` with the same filter memory is its adjoint:
- * ⟨conv2d(x, w), y⟩ = ⟨x, convTranspose2d(y, w)⟩.
+ * Forward convolution (cross-correlation) of any rank on the CPU, accumulating in float64.
+ * `convTransposeCpu` with the same filter memory is its adjoint:
+ * ⟨conv(x, w), y⟩ = ⟨x, convTranspose(y, w)⟩ (forward 'oihw' pairs with transposed 'iohw',
+ * 'hwio' with 'hwoi', 'ihwo' with 'ohwi'; likewise for 1-D and 3-D).
+ *
+ * @throws DeconvError('INVALID_ARGUMENT') for invalid shapes, options or data.
  */
-export function conv2dCpu(
+export function convCpu(
   input: Float32Array,
   inputShape: readonly number[],
   filter: Float32Array,
   filterShape: readonly number[],
-  options: Conv2dOptions = {},
+  options: ConvOptions = {},
 ): Tensor {
-  const inShape = checkShape('inputShape', inputShape);
-  const fShape = checkShape('filterShape', filterShape);
+  const o = readOptions('options', options, CONV_KEYS);
+  const inShape = readShape('inputShape', inputShape, [3, 4, 5]);
+  const rank = inShape.length - 2;
+  const fShape = readShape('filterShape', filterShape, [rank + 2]);
   checkData('input', input, inShape);
   checkData('filter', filter, fShape);
-  const layout = options.inputLayout ?? 'nchw';
-  if (layout !== 'nchw' && layout !== 'nhwc') invalid('options.inputLayout', layout, "must be 'nchw' or 'nhwc'");
-  const fLayout = options.filterLayout ?? 'oihw';
-  if (!(fLayout in TRANSPOSED_LAYOUT))
-    invalid('options.filterLayout', fLayout, "must be 'oihw', 'hwio', 'ohwi' or 'ihwo'");
-  const [sh, sw] = (options.strides ? checkInts('options.strides', options.strides, 2, 1) : [1, 1]) as [number, number];
-  const [dh, dw] = (options.dilations ? checkInts('options.dilations', options.dilations, 2, 1) : [1, 1]) as [
-    number,
-    number,
-  ];
-  const [pt, pb, pl, pr] = (options.padding ? checkInts('options.padding', options.padding, 4, 0) : [0, 0, 0, 0]) as [
-    number,
-    number,
-    number,
-    number,
-  ];
-  const groups = options.groups ?? 1;
-  if (!Number.isSafeInteger(groups) || groups < 1) invalid('options.groups', groups, 'must be a positive integer');
-  const [n, c, h, w] = layout === 'nchw' ? inShape : [inShape[0], inShape[3], inShape[1], inShape[2]];
-  // Logical forward dims [out, in/groups, kH, kW] and strides.
-  let outC: number, inCg: number, kh: number, kw: number;
-  let fo: number, fi: number, fh: number, fw: number;
-  const tl = TRANSPOSED_LAYOUT[fLayout];
-  if (tl) {
-    const [a, b, kH, kW] = filterDims(tl, fShape);
-    [outC, inCg, kh, kw] = [a, b, kH, kW];
-    const st = filterStrides(tl, a, b, kH, kW);
-    [fo, fi, fh, fw] = [st.i, st.o, st.h, st.w];
-  } else {
-    [outC, kh, kw, inCg] = fShape;
-    [fo, fh, fw, fi] = [kh * kw * inCg, kw * inCg, inCg, 1];
-  }
+  const layouts = INPUT_LAYOUTS[rank]!;
+  const layout = oneOf('options.inputLayout', o.inputLayout, layouts, layouts[0]);
+  const fLayouts = CONV_FILTER_LAYOUTS[rank]!;
+  const fLayout = oneOf('options.filterLayout', o.filterLayout, fLayouts, fLayouts[0]!);
+  const perAxis = (key: 'strides' | 'dilations') =>
+    o[key] === undefined ? new Array<number>(rank).fill(1) : readInts(`options.${key}`, o[key], [rank], 1);
+  const strides = perAxis('strides');
+  const dilations = perAxis('dilations');
+  const padding =
+    o.padding === undefined
+      ? new Array<number>(2 * rank).fill(0)
+      : readInts('options.padding', o.padding, [2 * rank], 0);
+  const groups = readInt('options.groups', o.groups, 1, 1);
+  const channelsLast = layout === layouts[1];
+  const n = inShape[0]!;
+  const c = channelsLast ? inShape[rank + 1]! : inShape[1]!;
+  const sizes = channelsLast ? inShape.slice(1, rank + 1) : inShape.slice(2);
+  const spatialLetters = 'dhw'.slice(3 - rank);
+  const fLetters = letterStrides(fLayout, fShape);
+  const fDim = (letter: string) => fShape[fLayout.indexOf(letter)]!;
+  const outC = fDim('o');
+  const inCg = fDim('i');
+  const ks = [...spatialLetters].map(fDim);
   if (inCg * groups !== c) {
     invalid(
       'filterShape',
@@ -192,47 +279,94 @@ export function conv2dCpu(
     );
   }
   if (outC % groups !== 0) invalid('options.groups', groups, `must divide the output channels (${outC})`);
-  let oh = Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1;
-  let ow = Math.floor((w + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
-  if (options.outputSizes) {
-    const [rh, rw] = checkInts('options.outputSizes', options.outputSizes, 2, 1);
-    if (rh! > oh || rw! > ow)
-      invalid('options.outputSizes', options.outputSizes, `must be at most the natural size [${oh}, ${ow}]`);
-    [oh, ow] = [rh!, rw!];
+  let outSizes = sizes.map(
+    (s, a) =>
+      Math.floor((s + padding[2 * a]! + padding[2 * a + 1]! - dilations[a]! * (ks[a]! - 1) - 1) / strides[a]!) + 1,
+  );
+  if (o.outputSizes !== undefined) {
+    const want = readInts('options.outputSizes', o.outputSizes, [rank], 1);
+    if (want.some((w, a) => w > outSizes[a]!)) {
+      invalid('options.outputSizes', o.outputSizes, `must be at most the natural size [${outSizes.join(', ')}]`);
+    }
+    outSizes = want;
   }
-  if (oh < 1 || ow < 1)
-    invalid('inputShape', inShape, `gives an empty output (${oh}×${ow}) for this filter, stride and padding`);
-  const is = tensorStrides(layout, c, h, w);
-  const os = tensorStrides(layout, outC, oh, ow);
+  if (outSizes.some((s) => s < 1)) {
+    invalid('inputShape', inShape, `gives an empty output (${outSizes.join('×')}) for this filter, stride and padding`);
+  }
+  if (o.bias !== undefined && (!(o.bias instanceof Float32Array) || o.bias.length !== outC)) {
+    invalid('options.bias', o.bias, `must be a Float32Array of length ${outC}`);
+  }
+  const outputShape = channelsLast ? [n, ...outSizes, outC] : [n, outC, ...outSizes];
+  const outputSize = checkElements('outputShape', outputShape);
+  const ist = tensorAxisStrides(channelsLast, c, sizes);
+  const is = to3(ist.spatial, 0);
+  const ost = tensorAxisStrides(channelsLast, outC, outSizes);
+  const os = to3(ost.spatial, 0);
+  const [ID, IH, IW] = to3(sizes, 1);
+  const [KD, KH, KW] = to3(ks, 1);
+  const [sd, sh, sw] = to3(strides, 1);
+  const [dd, dh, dw] = to3(dilations, 1);
+  const [pd, ph, pw] = to3(
+    sizes.map((_, a) => padding[2 * a]!),
+    0,
+  );
+  const [OD, OH, OW] = to3(outSizes, 1);
+  const [fsd, fsh, fsw] = to3(
+    [...spatialLetters].map((l) => fLetters.get(l)!),
+    0,
+  );
+  const fo = fLetters.get('o')!;
+  const fi = fLetters.get('i')!;
   const outCg = outC / groups;
-  const acc = new Float64Array(n * outC * oh * ow);
+  const acc = accumulator(outputSize, 'outputShape');
   for (let b = 0; b < n; b++) {
     for (let co = 0; co < outC; co++) {
       const grp = Math.floor(co / outCg);
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          let sum = 0;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh + ky * dh - pt;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw + kx * dw - pl;
-              if (ix < 0 || ix >= w) continue;
-              for (let cg = 0; cg < inCg; cg++) {
-                const ci = grp * inCg + cg;
-                sum +=
-                  input[b * is.n + ci * is.c + iy * is.h + ix * is.w]! * filter[co * fo + cg * fi + ky * fh + kx * fw]!;
+      for (let oz = 0; oz < OD; oz++) {
+        for (let oy = 0; oy < OH; oy++) {
+          for (let ox = 0; ox < OW; ox++) {
+            let sum = 0;
+            for (let kz = 0; kz < KD; kz++) {
+              const iz = oz * sd + kz * dd - pd;
+              if (iz < 0 || iz >= ID) continue;
+              for (let ky = 0; ky < KH; ky++) {
+                const iy = oy * sh + ky * dh - ph;
+                if (iy < 0 || iy >= IH) continue;
+                for (let kx = 0; kx < KW; kx++) {
+                  const ix = ox * sw + kx * dw - pw;
+                  if (ix < 0 || ix >= IW) continue;
+                  for (let cg = 0; cg < inCg; cg++) {
+                    const ci = grp * inCg + cg;
+                    sum +=
+                      input[b * ist.n + ci * ist.c + iz * is[0] + iy * is[1] + ix * is[2]]! *
+                      filter[co * fo + cg * fi + kz * fsd + ky * fsh + kx * fsw]!;
+                  }
+                }
               }
             }
+            acc[b * ost.n + co * ost.c + oz * os[0] + oy * os[1] + ox * os[2]] = sum;
           }
-          acc[b * os.n + co * os.c + oy * os.h + ox * os.w] = sum;
         }
       }
     }
   }
-  if (options.bias !== undefined && (!(options.bias instanceof Float32Array) || options.bias.length !== outC)) {
-    invalid('options.bias', options.bias, `must be a Float32Array of length ${outC}`);
-  }
-  const shape = layout === 'nchw' ? [n, outC, oh, ow] : [n, oh, ow, outC];
-  return { data: epilogue(acc, options.bias ?? null, null, 0, acc.length / n, os.c, outC, n, layout), shape };
+  const bias = (o.bias as Float32Array | undefined) ?? null;
+  return { data: epilogue(acc, bias, null, 0, outC, n, channelsLast), shape: outputShape };
+}
+
+/**
+ * Forward 2-D convolution (cross-correlation) on the CPU, accumulating in float64;
+ * see {@link convCpu}. `convTranspose2dCpu` with the same filter memory is its adjoint.
+ * @throws DeconvError('INVALID_ARGUMENT') for invalid shapes, options or data.
+ */
+export function conv2dCpu(
+  input: Float32Array,
+  inputShape: readonly number[],
+  filter: Float32Array,
+  filterShape: readonly number[],
+  options: Conv2dOptions = {},
+): Tensor {
+  readShape('inputShape', inputShape, [4]);
+  if (isArray(filterShape)) readShape('filterShape', filterShape, [4]);
+  return convCpu(input, inputShape, filter, filterShape, options);
 }

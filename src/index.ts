@@ -2,17 +2,27 @@ export { DeconvError } from './errors.js';
 export type { DeconvErrorCode } from './errors.js';
 export type {
   Activation,
+  AnyFilterLayout,
+  AnyInputLayout,
+  AxisStrides,
   ConvTranspose2dGeometry,
   ConvTranspose2dOptions,
+  ConvTransposeGeometry,
+  ConvTransposeOptions,
+  FilterAxisStrides,
   FilterLayout,
+  FilterLayout1d,
+  FilterLayout3d,
   FilterStrides,
   InputLayout,
+  InputLayout1d,
+  InputLayout3d,
   Tensor,
   TensorStrides,
 } from './types.js';
-export { resolveConvTranspose2d } from './geometry.js';
-export { convTranspose2dCpu, conv2dCpu } from './cpu.js';
-export type { Conv2dOptions, Conv2dFilterLayout } from './cpu.js';
+export { resolveConvTranspose, resolveConvTranspose2d } from './geometry.js';
+export { convTransposeCpu, convTranspose2dCpu, convCpu, conv2dCpu } from './cpu.js';
+export type { ConvOptions, ConvFilterLayout, Conv2dOptions, Conv2dFilterLayout } from './cpu.js';
 export { seededRandom, glorotUniform, heUniform, bilinearUpsampling, foldBatchNorm } from './init.js';
 export type { InitOptions, UpsamplingLayer, BatchNormParams } from './init.js';
 export * from './frameworks.js';

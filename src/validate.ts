@@ -1,0 +1,196 @@
+/**
+ * The validation layer every entry point runs first: options objects, integer lists,
+ * data arrays and the size limits. Each reader takes a snapshot (it reads every value
+ * once and returns fresh arrays), so a caller changing its arrays later cannot change
+ * a call or a layer, and each check is O(length) — no loop ever depends on a value.
+ */
+import { invalid, show } from './errors.js';
+
+/**
+ * Largest size, stride, dilation, padding or full size of one axis: coordinates are
+ * computed in 32-bit integers on the GPU, signed where a tap can reach before the start.
+ */
+export const MAX_INDEX = 2 ** 31 - 1;
+
+/** Most elements of one tensor: GPU element indices are u32, and a typed array holds at most 2^32. */
+export const MAX_ELEMENTS = 2 ** 32 - 1;
+
+/** True for a safe integer in [min, max]. */
+export function isInt(v: unknown, min: number, max = MAX_INDEX): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+}
+
+/** The rule text of an integer in [min, MAX_INDEX]. */
+export function intRule(min: number): string {
+  const what = min > 0 ? 'a positive integer' : 'an integer ≥ 0';
+  return `must be ${what} (at most 2^31 − 1)`;
+}
+
+/** Validates an integer in [min, max]; `def` when undefined (pass `null` to require it). */
+export function readInt(param: string, value: unknown, def: number | null, min: number, max = MAX_INDEX): number {
+  if (value === undefined && def !== null) return def;
+  if (!isInt(value, min, max)) {
+    invalid(param, value, max === MAX_INDEX ? intRule(min) : `must be an integer in [${min}, ${max}]`);
+  }
+  return value;
+}
+
+/** Array.isArray that never throws (a revoked Proxy is not an array). */
+export function isArray(value: unknown): value is unknown[] {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads a list of integers in [min, MAX_INDEX] into a fresh array. `lengths` lists the
+ * accepted lengths (any when empty). Holes, non-arrays and out-of-range elements are
+ * rejected, naming the element (`param[i]`).
+ */
+export function readInts(param: string, value: unknown, lengths: readonly number[], min: number): number[] {
+  const what = min > 0 ? 'positive integers' : 'integers ≥ 0';
+  const count = lengths.length === 0 ? '' : `${lengths.join(' or ')} `;
+  if (!isArray(value) || (lengths.length > 0 && !lengths.includes(value.length))) {
+    invalid(param, value, `must be an array of ${count}${what}`);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    if (!(i in value)) invalid(`${param}[${i}]`, undefined, 'is a hole in the array; every element must be given');
+    const v = value[i];
+    if (!isInt(v, min)) invalid(`${param}[${i}]`, v, `must be one of ${count}${what} (each at most 2^31 − 1)`);
+    out.push(v);
+  }
+  return out;
+}
+
+/** The product of integers, or Infinity once it passes MAX_ELEMENTS (exact below 2^53). */
+export function product(dims: readonly number[]): number {
+  let p = 1;
+  for (const d of dims) {
+    p *= d;
+    if (p > MAX_ELEMENTS) return Infinity;
+  }
+  return p;
+}
+
+/** Throws when a tensor of shape `shape` would hold more than MAX_ELEMENTS elements. */
+export function checkElements(param: string, shape: readonly number[]): number {
+  const n = product(shape);
+  if (n > MAX_ELEMENTS) {
+    invalid(param, shape, 'has more than 2^32 − 1 elements, more than GPU indices and typed arrays can hold');
+  }
+  return n;
+}
+
+/** A validated shape: `rank` positive integers (or one of several ranks), each at most MAX_INDEX, at most MAX_ELEMENTS in all. */
+export function readShape(param: string, value: unknown, ranks: readonly number[]): number[] {
+  const shape = readInts(param, value, ranks, 1);
+  checkElements(param, shape);
+  return shape;
+}
+
+/**
+ * The own and inherited keys of a plain object (its prototype chain ending in
+ * Object.prototype or null, with no class prototype on the way), or a description of why
+ * it is not one.
+ */
+function objectKeys(value: object): { keys: (string | symbol)[] } | { not: string } {
+  const keys: (string | symbol)[] = [];
+  let o: object | null = value;
+  while (o !== null && o !== Object.prototype) {
+    if (o !== value && Object.prototype.hasOwnProperty.call(o, 'constructor')) {
+      const c = (o as { constructor?: { name?: unknown } }).constructor;
+      return { not: `a ${typeof c?.name === 'string' && c.name ? c.name : 'class instance'}` };
+    }
+    for (const k of Reflect.ownKeys(o)) if (!keys.includes(k)) keys.push(k);
+    o = Object.getPrototypeOf(o) as object | null;
+  }
+  return { keys };
+}
+
+/**
+ * Reads an options object: `undefined` is `{}`; anything but a plain object (null, an
+ * array, a Map, a Date, a class instance) is rejected, and so is every key not in `known`
+ * wherever it comes from (own or inherited, enumerable or not, symbols too). Returns a
+ * snapshot holding each known key's value, read once.
+ */
+export function readOptions<K extends string>(
+  param: string,
+  value: unknown,
+  known: readonly K[],
+  what = 'options',
+): Partial<Record<K, unknown>> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || isArray(value)) {
+    invalid(param, value, `must be an object of ${what}`);
+  }
+  let found: ReturnType<typeof objectKeys>;
+  try {
+    found = objectKeys(value);
+  } catch {
+    invalid(param, value, `must be a plain object of ${what} (it could not be read)`);
+  }
+  if ('not' in found) invalid(param, value, `must be a plain object of ${what}, not ${found.not}`);
+  const snapshot: Partial<Record<K, unknown>> = {};
+  for (const key of found.keys) {
+    const name = typeof key === 'symbol' ? key.toString() : key;
+    if (typeof key === 'symbol' || !(known as readonly string[]).includes(key)) {
+      let v: unknown;
+      try {
+        v = (value as Record<string | symbol, unknown>)[key];
+      } catch {
+        v = undefined;
+      }
+      invalid(`${param}.${name}`, v, `is not one of the ${what}; known: ${known.join(', ')}`);
+    }
+  }
+  for (const key of known) {
+    let v: unknown;
+    try {
+      v = (value as Record<string, unknown>)[key];
+    } catch {
+      invalid(`${param}.${key}`, undefined, 'could not be read');
+    }
+    if (v !== undefined) snapshot[key] = v;
+  }
+  return snapshot;
+}
+
+/** Validates a finite number; `def` when undefined. */
+export function readNumber(param: string, value: unknown, def: number): number {
+  if (value === undefined) return def;
+  if (typeof value !== 'number' || !Number.isFinite(value)) invalid(param, value, 'must be a finite number');
+  return value;
+}
+
+/** Validates a boolean; `def` when undefined. */
+export function readBoolean(param: string, value: unknown, def: boolean): boolean {
+  if (value === undefined) return def;
+  if (typeof value !== 'boolean') invalid(param, value, 'must be true or false');
+  return value;
+}
+
+/** Validates one of a list of strings; `def` when undefined. */
+export function oneOf<T extends string>(param: string, value: unknown, allowed: readonly T[], def: T): T {
+  if (value === undefined) return def;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    invalid(param, value, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
+  }
+  return value as T;
+}
+
+/** Checks that `data` is a Float32Array of `size` elements (the product of `shape`). */
+export function checkData(param: string, data: unknown, shape: readonly number[]): asserts data is Float32Array {
+  if (!(data instanceof Float32Array)) invalid(param, data, 'must be a Float32Array');
+  const size = product(shape);
+  if (data.length !== size) {
+    invalid(`${param}.length`, data.length, `must equal the product of its shape ${show(shape)} = ${size}`);
+  }
+}
+
+/** A copy of `data` on a plain ArrayBuffer (it may live on a SharedArrayBuffer or be changed by the caller later). */
+export function copyData(data: Float32Array): Float32Array<ArrayBuffer> {
+  return new Float32Array(data);
+}
