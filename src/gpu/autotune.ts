@@ -5,13 +5,15 @@
  * the adapter actually in use.
  */
 import { DeconvError } from '../errors.js';
-import type { ConvTranspose2dGeometry } from '../types.js';
+import type { ConvTransposeGeometry } from '../types.js';
 import { BufferUsage } from './flags.js';
 import { CallContext } from './context.js';
 import { encodePieces, withFilterLayout } from './execute.js';
 import type { KernelName } from './kernel.js';
 import { kernelByName, plan, splitPieces } from './planner.js';
 import type { Runtime } from './runtime.js';
+import { elementBytes, type Storage } from './shader/storage.js';
+import type { DType } from './tensor.js';
 
 /** What autotuning chose for a geometry; see `Engine.autotune`. */
 export interface AutotuneResult {
@@ -28,9 +30,10 @@ const RUNS = 3;
 /** Candidates whose estimated cost is more than this many times the best estimate are not timed. */
 const WITHIN = 4;
 
-/** The fields of a resolved geometry that decide its plan (not the data, bias or activation). */
-export function tuneKey(g: ConvTranspose2dGeometry): string {
+/** The fields of a resolved geometry that decide its plan (not the data, bias or activation), and the dtype. */
+export function tuneKey(g: ConvTransposeGeometry, dtype: DType = 'float32'): string {
   return JSON.stringify([
+    dtype,
     g.inputLayout,
     g.inputShape,
     g.filterLayout,
@@ -55,13 +58,13 @@ export class Autotuner {
   tunings = 0;
 
   /** The cached result for a geometry, or null. */
-  get(g: ConvTranspose2dGeometry): AutotuneResult | null {
-    return this.results.get(tuneKey(g)) ?? null;
+  get(g: ConvTransposeGeometry, dtype: DType = 'float32'): AutotuneResult | null {
+    return this.results.get(tuneKey(g, dtype)) ?? null;
   }
 
   /** The result for `g`: cached, already being tuned (the same promise), or tuned now on `rt`. */
-  tune(rt: Runtime, g: ConvTranspose2dGeometry): Promise<AutotuneResult> {
-    const key = tuneKey(g);
+  tune(rt: Runtime, g: ConvTransposeGeometry, dtype: DType = 'float32'): Promise<AutotuneResult> {
+    const key = tuneKey(g, dtype);
     const done = this.results.get(key);
     if (done) return Promise.resolve(done);
     let p = this.pending.get(key);
@@ -69,7 +72,7 @@ export class Autotuner {
       p = this.queue
         .then(() => {
           this.tunings++;
-          return measure(rt, g);
+          return measure(rt, g, rt.storageOf(dtype));
         })
         .then((r) => {
           this.results.set(key, r);
@@ -94,14 +97,16 @@ function median(xs: number[]): number {
 }
 
 /** Times the candidates for `g` on zero-filled scratch buffers and returns the fastest. */
-async function measure(rt: Runtime, g: ConvTranspose2dGeometry): Promise<AutotuneResult> {
+async function measure(rt: Runtime, g: ConvTransposeGeometry, storage: Storage): Promise<AutotuneResult> {
   rt.checkAlive();
-  const auto = plan(g, rt.limits, { software: rt.software });
+  const env = { limits: rt.limits, software: rt.software, storage, guard: false };
+  const auto = plan(g, rt.limits, env);
   const ranked = (Object.entries(auto.costs) as [KernelName, number][]).sort((a, b) => a[1] - b[1]);
   const best = ranked[0]![1];
   const names = ranked.filter(([, c]) => c <= best * WITHIN).map(([n]) => n);
   const max = rt.limits.maxBufferSize;
-  if (g.inputSize * 4 > max || g.outputSize * 4 > max) {
+  const bytes = elementBytes(storage);
+  if (g.inputSize * bytes > max || g.outputSize * bytes > max) {
     return result(auto.kernel, {}, `not timed (larger than one buffer); '${auto.kernel}' by the cost model`);
   }
   if (names.length < 2) {
@@ -109,8 +114,8 @@ async function measure(rt: Runtime, g: ConvTranspose2dGeometry): Promise<Autotun
   }
   const runners = names.map((name) => {
     const kernel = kernelByName(name);
-    const packed = withFilterLayout(g, kernel.preferredFilterLayout);
-    return { name, kernel, g: packed, pieces: splitPieces(kernel, packed, rt.limits), times: [] as number[], ok: true };
+    const packed = withFilterLayout(g, kernel.preferredFilterLayout(g.rank));
+    return { name, kernel, g: packed, pieces: splitPieces(kernel, packed, env), times: [] as number[], ok: true };
   });
   const held: GPUBuffer[] = [];
   const usage = BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
@@ -122,10 +127,10 @@ async function measure(rt: Runtime, g: ConvTranspose2dGeometry): Promise<Autotun
         return b;
       };
       const bufs = {
-        input: take(g.inputSize * 4, 'input'),
-        filter: take(g.filterSize * 4, 'filter'),
-        bias: take(g.outChannels * 4, 'bias'),
-        output: take(g.outputSize * 4, 'output'),
+        input: take(g.inputSize * bytes, 'input'),
+        filter: take(g.filterSize * bytes, 'filter'),
+        bias: take(g.outChannels * bytes, 'bias'),
+        output: take(g.outputSize * bytes, 'output'),
       };
       // Pooled buffers hold old data; zeros keep the timing free of NaNs and denormals.
       const enc = rt.device.createCommandEncoder({ label: 'autotune:clear' });
@@ -140,7 +145,7 @@ async function measure(rt: Runtime, g: ConvTranspose2dGeometry): Promise<Autotun
         await rt.guard(rt.device.queue.onSubmittedWorkDone());
         const t0 = performance.now();
         const { errors: runErrors } = rt.scoped(() => {
-          const ctx = new CallContext(rt.device, { limits: rt.limits, software: rt.software, allocator: rt });
+          const ctx = new CallContext(rt.device, { ...env, allocator: rt });
           try {
             encodePieces(ctx, r.kernel, r.g, r.pieces, buffers);
             const enc = rt.device.createCommandEncoder({ label: `autotune:${r.name}` });

@@ -1,15 +1,17 @@
 import { BufferUsage, MapMode, ShaderStage } from './flags.js';
 import { DeconvError } from '../errors.js';
-import type { ConvTranspose2dGeometry } from '../types.js';
-import type { DispatchSpec, Kernel, KernelContext } from './kernel.js';
-import { reflectShader, type ShaderReflection } from './reflect.js';
+import { fromHalf } from '../half.js';
+import type { ConvTransposeGeometry } from '../types.js';
+import type { DispatchSpec, Kernel, KernelContext, VariantKey } from './kernel.js';
+import { foldWorkgroups } from './limits.js';
+import type { ShaderSource } from './shader/compose.js';
+import { elementBytes, type Storage } from './shader/storage.js';
 
 /** A compiled pipeline plus what is needed to bind it. */
 interface PipelineEntry {
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
-  reflection: ShaderReflection;
-  entryPoint: string;
+  shader: ShaderSource;
 }
 
 interface DeviceCache {
@@ -34,38 +36,30 @@ export function pipelineCount(device: GPUDevice): number {
 }
 
 /**
- * Returns the cached compute pipeline for a shader entry point and override
- * values, compiling it on first use. The bind group layout is built from the
- * bindings wgsl_reflect finds in the entry point, never written by hand.
+ * Returns the cached compute pipeline of a composed shader and override values, compiling
+ * it on first use. The cache key is the shader's variant key plus the override values; the
+ * bind group layout comes from the shader's binding list, never written by hand.
  */
-export function getPipeline(
-  device: GPUDevice,
-  label: string,
-  code: string,
-  entryPoint = 'main',
-  constants: Record<string, number> = {},
-): PipelineEntry {
-  const reflection = reflectShader(code);
+export function getPipeline(device: GPUDevice, shader: ShaderSource, constants: Record<string, number> = {}): PipelineEntry {
   const names = Object.keys(constants).sort();
-  const key = `${label}|${reflection.hash}|${entryPoint}|${names.map((n) => `${n}=${constants[n]}`).join(',')}`;
+  const key = `${shader.key}|${names.map((n) => `${n}=${constants[n]}`).join(',')}`;
   const cache = cacheOf(device);
   const hit = cache.pipelines.get(key);
   if (hit) return hit;
-  const entry = reflection.entries.get(entryPoint);
-  if (!entry) throw new Error(`${label}: the shader has no compute entry point '${entryPoint}'`);
   for (const n of names) {
-    if (!reflection.overrides.has(n)) throw new Error(`${label}: the shader has no override '${n}'`);
+    if (!shader.overrides.has(n)) throw new Error(`${shader.label}: the shader has no override '${n}'`);
     const v = constants[n]!;
-    if (!Number.isFinite(v)) throw new Error(`${label}: override ${n} = ${v} is not finite`);
+    if (!Number.isFinite(v)) throw new Error(`${shader.label}: override ${n} = ${v} is not finite`);
   }
-  let module = cache.modules.get(reflection.hash);
+  let module = cache.modules.get(shader.key);
   if (!module) {
-    module = device.createShaderModule({ label: label.split(':')[0], code });
-    cache.modules.set(reflection.hash, module);
+    module = device.createShaderModule({ label: shader.label.split(':')[0], code: shader.code });
+    cache.modules.set(shader.key, module);
   }
+  const label = shader.label;
   const layout = device.createBindGroupLayout({
     label,
-    entries: entry.bindings.map((b) => ({
+    entries: shader.bindings.map((b) => ({
       binding: b.binding,
       visibility: ShaderStage.COMPUTE,
       buffer: { type: b.type },
@@ -74,34 +68,14 @@ export function getPipeline(
   const pipeline = device.createComputePipeline({
     label,
     layout: device.createPipelineLayout({ label, bindGroupLayouts: [layout] }),
-    compute: { module, entryPoint, constants },
+    compute: { module, entryPoint: shader.entryPoint, constants },
   });
-  const result: PipelineEntry = { pipeline, layout, reflection, entryPoint };
+  const result: PipelineEntry = { pipeline, layout, shader };
   cache.pipelines.set(key, result);
   return result;
 }
 
-/**
- * Splits a number of workgroups into an x·y·z grid within `maxPerDim`. The grid
- * may hold up to x − 1 extra workgroups; shaders return past the end.
- * @throws DeconvError('DEVICE_LIMIT') when even the 3-D grid cannot hold it.
- */
-export function foldWorkgroups(total: number, maxPerDim: number): [number, number, number] {
-  if (total <= maxPerDim) return [total, 1, 1];
-  const x = maxPerDim;
-  const rest = Math.ceil(total / x);
-  if (rest <= maxPerDim) return [x, rest, 1];
-  const y = maxPerDim;
-  const z = Math.ceil(rest / y);
-  if (z > maxPerDim) {
-    throw new DeconvError(
-      'DEVICE_LIMIT',
-      `workgroups = ${total}: exceeds maxComputeWorkgroupsPerDimension³ = ${maxPerDim ** 3} of this device`,
-      'workgroups',
-    );
-  }
-  return [x, y, z];
-}
+export { foldWorkgroups } from './limits.js';
 
 /** Creates, tracks and (optionally) pools the buffers of an engine. */
 export interface BufferAllocator {
@@ -152,8 +126,17 @@ export interface CallContextOptions {
   limits?: GPUSupportedLimits;
   /** True on a software adapter; see {@link KernelContext.software}. */
   software?: boolean;
+  /** How the call's tensors are stored; default 'f32'. */
+  storage?: Storage;
+  /** True when the filter may hold ±∞ or NaN; see {@link KernelContext.guard}. */
+  guard?: boolean;
   /** Where scratch and uniform buffers come from; defaults to plain create/destroy. */
   allocator?: BufferAllocator;
+}
+
+/** Size of a uniform binding: the struct, at least 16 bytes and a multiple of 16. */
+function uniformBinding(shader: ShaderSource): number {
+  return Math.max(16, Math.ceil(shader.uniformSize / 16) * 16);
 }
 
 /**
@@ -165,6 +148,8 @@ export class CallContext implements KernelContext {
   readonly device: GPUDevice;
   readonly limits: GPUSupportedLimits;
   readonly software: boolean;
+  readonly storage: Storage;
+  readonly guard: boolean;
   private readonly allocator: BufferAllocator;
   private readonly ops: (RecordedDispatch | RecordedClear | RecordedCopy)[] = [];
   /** Scratch of earlier pieces of this call, free for later pieces (the encoder orders them). */
@@ -177,6 +162,8 @@ export class CallContext implements KernelContext {
     this.device = device;
     this.limits = options.limits ?? device.limits;
     this.software = options.software ?? false;
+    this.storage = options.storage ?? 'f32';
+    this.guard = options.guard ?? false;
     this.allocator = options.allocator ?? plainAllocator(device);
   }
 
@@ -203,29 +190,25 @@ export class CallContext implements KernelContext {
 
   dispatch(spec: DispatchSpec): void {
     if (spec.workgroups <= 0) return;
-    if (!Number.isSafeInteger(spec.workgroups)) throw new Error(`${spec.label}: workgroups = ${spec.workgroups}`);
-    const entry = getPipeline(this.device, spec.label, spec.code, spec.entryPoint ?? 'main', spec.constants ?? {});
-    const refl = entry.reflection;
-    const entryInfo = refl.entries.get(entry.entryPoint)!;
+    const shader = spec.shader;
+    if (!Number.isSafeInteger(spec.workgroups)) throw new Error(`${shader.label}: workgroups = ${spec.workgroups}`);
+    const entry = getPipeline(this.device, shader, spec.constants ?? {});
     for (const name of Object.keys(spec.buffers)) {
-      const b = refl.bindings.get(name);
-      if (!b || b.type === 'uniform') throw new Error(`${spec.label}: the shader has no storage buffer '${name}'`);
+      const b = shader.bindings.find((x) => x.name === name);
+      if (!b || b.type === 'uniform') throw new Error(`${shader.label}: the shader has no storage buffer '${name}'`);
     }
     let uniformOffset = -1;
-    for (const b of entryInfo.bindings) {
+    for (const b of shader.bindings) {
       if (b.type === 'uniform') {
         const align = this.limits.minUniformBufferOffsetAlignment;
         uniformOffset = Math.ceil(this.uniformBytes / align) * align;
-        this.uniformBytes = uniformOffset + Math.max(16, refl.uniform!.size);
+        this.uniformBytes = uniformOffset + uniformBinding(shader);
       } else if (!spec.buffers[b.name]) {
-        throw new Error(`${spec.label}: no buffer given for '${b.name}'`);
+        throw new Error(`${shader.label}: no buffer given for '${b.name}'`);
       }
     }
-    if (spec.uniforms) {
-      for (const name of Object.keys(spec.uniforms)) {
-        if (!refl.uniform?.members.has(name))
-          throw new Error(`${spec.label}: the uniform struct has no member '${name}'`);
-      }
+    for (const name of Object.keys(spec.uniforms ?? {})) {
+      if (!shader.uniforms.has(name)) throw new Error(`${shader.label}: the uniform struct has no member '${name}'`);
     }
     const grid = foldWorkgroups(spec.workgroups, this.limits.maxComputeWorkgroupsPerDimension);
     this.ops.push({ kind: 'dispatch', entry, spec, grid, uniformOffset });
@@ -262,12 +245,13 @@ export class CallContext implements KernelContext {
       const view = new DataView(data);
       for (const op of this.ops) {
         if (op.kind !== 'dispatch' || op.uniformOffset < 0) continue;
-        writeUniforms(view, op.uniformOffset, op.entry.reflection, op.spec);
+        writeUniforms(view, op.uniformOffset, op.spec);
       }
+      const first = this.ops.find((o): o is RecordedDispatch => o.kind === 'dispatch');
       uniformBuffer = this.allocator.acquire(
         this.uniformBytes,
         BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-        `${this.ops.find((o) => o.kind === 'dispatch')?.spec.label.split(':')[0] ?? 'deconv'}:params`,
+        `${first?.spec.shader.label.split(':')[0] ?? 'deconv'}:params`,
       );
       this.owned.push(uniformBuffer);
       this.device.queue.writeBuffer(uniformBuffer, 0, data);
@@ -282,20 +266,14 @@ export class CallContext implements KernelContext {
         continue;
       }
       const { entry, spec } = op;
-      const entries: GPUBindGroupEntry[] = entry.reflection.entries.get(entry.entryPoint)!.bindings.map((b) =>
+      const shader = spec.shader;
+      const entries: GPUBindGroupEntry[] = shader.bindings.map((b) =>
         b.type === 'uniform'
-          ? {
-              binding: b.binding,
-              resource: {
-                buffer: uniformBuffer!,
-                offset: op.uniformOffset,
-                size: Math.max(16, entry.reflection.uniform!.size),
-              },
-            }
+          ? { binding: b.binding, resource: { buffer: uniformBuffer!, offset: op.uniformOffset, size: uniformBinding(shader) } }
           : { binding: b.binding, resource: { buffer: spec.buffers[b.name]! } },
       );
-      const bindGroup = this.device.createBindGroup({ label: spec.label, layout: entry.layout, entries });
-      const pass = encoder.beginComputePass({ label: spec.label });
+      const bindGroup = this.device.createBindGroup({ label: shader.label, layout: entry.layout, entries });
+      const pass = encoder.beginComputePass({ label: shader.label });
       pass.setPipeline(entry.pipeline);
       pass.setBindGroup(0, bindGroup);
       pass.dispatchWorkgroups(op.grid[0], op.grid[1], op.grid[2]);
@@ -318,25 +296,25 @@ export class CallContext implements KernelContext {
   }
 }
 
-function writeUniforms(view: DataView, base: number, refl: ShaderReflection, spec: DispatchSpec): void {
-  const block = refl.uniform!;
-  for (const m of block.members.values()) {
+function writeUniforms(view: DataView, base: number, spec: DispatchSpec): void {
+  const shader = spec.shader;
+  for (const m of shader.uniforms.values()) {
     const value = spec.uniforms?.[m.name];
-    if (value === undefined) throw new Error(`${spec.label}: uniform member '${m.name}' was not given`);
+    if (value === undefined) throw new Error(`${shader.label}: uniform member '${m.name}' was not given`);
     const values = typeof value === 'number' ? [value] : value;
     if (values.length !== m.count) {
-      throw new Error(`${spec.label}: uniform '${m.name}' needs ${m.count} value(s), got ${values.length}`);
+      throw new Error(`${shader.label}: uniform '${m.name}' needs ${m.count} value(s), got ${values.length}`);
     }
     values.forEach((v, i) => {
       const at = base + m.offset + 4 * i;
       if (m.type === 'f32') view.setFloat32(at, v, true);
       else if (m.type === 'i32') {
         if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31)
-          throw new Error(`${spec.label}: ${m.name} = ${v} is not an i32`);
+          throw new Error(`${shader.label}: ${m.name} = ${v} is not an i32`);
         view.setInt32(at, v, true);
       } else {
         if (!Number.isInteger(v) || v < 0 || v >= 2 ** 32)
-          throw new Error(`${spec.label}: ${m.name} = ${v} is not a u32`);
+          throw new Error(`${shader.label}: ${m.name} = ${v} is not a u32`);
         view.setUint32(at, v, true);
       }
     });
@@ -347,52 +325,71 @@ function writeUniforms(view: DataView, base: number, refl: ShaderReflection, spe
 export interface RunKernelOptions {
   software?: boolean;
   limits?: GPUSupportedLimits;
+  /** Default 'f32'; the data arrays then hold half bits (Uint16Array) for the f16 storages. */
+  storage?: Storage;
+  guard?: boolean;
+  /** The variant to run; default the kernel's own choice. */
+  variant?: VariantKey;
 }
+
+/** Typed data of a storage: float32 values, or float16 bits. */
+type Data = Float32Array | Uint16Array;
 
 /**
  * Runs one kernel on one geometry and reads the output back: the smallest
  * end-to-end path, for tests. Buffers are created and destroyed here; GPU
- * validation errors reject the promise.
+ * validation errors reject the promise. With a float16 storage, `input`, `filter` and
+ * `bias` are half bits; the result is always float32 values (halves widened).
  */
 export async function runKernel(
   device: GPUDevice,
   kernel: Kernel,
-  g: ConvTranspose2dGeometry,
-  input: Float32Array,
-  filter: Float32Array,
-  bias: Float32Array | null = g.bias,
+  g: ConvTransposeGeometry,
+  input: Data,
+  filter: Data,
+  bias: Data | null = g.bias,
   options: RunKernelOptions = {},
 ): Promise<Float32Array> {
   const limits = options.limits ?? device.limits;
-  const why = kernel.unsupported(g, limits);
+  const storage = options.storage ?? 'f32';
+  const env = { limits, software: options.software ?? false, storage, guard: options.guard ?? false };
+  const why = kernel.unsupported(g, env);
   if (why) throw new DeconvError('UNSUPPORTED_BY_KERNEL', `${kernel.name}: ${why}`, 'kernel');
+  const variant = options.variant ?? kernel.choose(g, env).variant;
+  const bytes = elementBytes(storage);
   const usage = BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
-  const make = (data: Float32Array | number, label: string): GPUBuffer => {
+  const make = (data: Data | number, label: string): GPUBuffer => {
     const n = typeof data === 'number' ? data : data.length;
-    const b = device.createBuffer({ label: `${kernel.name}:${label}`, size: roundSize(n * 4), usage });
-    if (typeof data !== 'number') device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
+    const b = device.createBuffer({ label: `${kernel.name}:${label}`, size: roundSize(n * bytes), usage });
+    if (typeof data !== 'number') {
+      const padded = new Uint8Array(roundSize(data.byteLength));
+      padded.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      device.queue.writeBuffer(b, 0, padded);
+    }
     return b;
   };
   device.pushErrorScope('validation');
   device.pushErrorScope('out-of-memory');
+  const zeros = storage === 'f32' ? new Float32Array(g.outChannels) : new Uint16Array(g.outChannels);
   const buffers = {
     input: make(input, 'input'),
     filter: make(filter, 'filter'),
-    bias: make(bias ?? new Float32Array(g.outChannels), 'bias'),
+    bias: make(bias ?? zeros, 'bias'),
     output: make(g.outputSize, 'output'),
   };
+  const outBytes = roundSize(g.outputSize * bytes);
   const readback = device.createBuffer({
     label: `${kernel.name}:readback`,
-    size: roundSize(g.outputSize * 4),
+    size: outBytes,
     usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
   });
-  const ctx = new CallContext(device, { software: options.software ?? false, limits });
+  const ctx = new CallContext(device, { ...env });
   let thrown: unknown = null;
   try {
-    kernel.encode(ctx, g, buffers);
+    kernel.encode(ctx, g, buffers, variant);
     const encoder = device.createCommandEncoder({ label: kernel.name });
     ctx.encode(encoder);
-    encoder.copyBufferToBuffer(buffers.output, 0, readback, 0, roundSize(g.outputSize * 4));
+    encoder.copyBufferToBuffer(buffers.output, 0, readback, 0, outBytes);
     device.queue.submit([encoder.finish()]);
   } catch (e) {
     thrown = e;
@@ -407,9 +404,9 @@ export async function runKernel(
     const err = e2 ?? e1;
     if (err) throw new Error(`${kernel.name}: GPU error: ${err.message}`);
     await readback.mapAsync(MapMode.READ);
-    const out = new Float32Array(readback.getMappedRange().slice(0, g.outputSize * 4));
+    const raw = readback.getMappedRange().slice(0, g.outputSize * bytes);
     readback.unmap();
-    return out;
+    return storage === 'f32' ? new Float32Array(raw) : fromHalf(new Uint16Array(raw));
   } finally {
     all.forEach((b) => b.destroy());
     readback.destroy();

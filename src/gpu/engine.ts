@@ -1,28 +1,87 @@
 import { Autotuner, type AutotuneResult } from './autotune.js';
-import { BufferUsage, MapMode } from './flags.js';
-import { convTranspose2dResolved } from '../cpu.js';
+import { BufferUsage, MapMode, ShaderStage } from './flags.js';
+import { convTransposeResolved } from '../cpu.js';
 import { DeconvError, invalid, show } from '../errors.js';
-import { checkData, resolveConvTranspose2d } from '../geometry.js';
+import { OPTION_KEYS, resolveConvTranspose } from '../geometry.js';
+import { roundToHalf } from '../half.js';
+import type { ConvTransposeGeometry, ConvTransposeOptions } from '../types.js';
+import { isInt, oneOf, readBoolean, readOptions, readShape } from '../validate.js';
 import { CallContext } from './context.js';
+import { hasNonFinite, readData, valuesOf, writeData, type StoredData } from './data.js';
 import { encodePieces, extractInput, placeOutput } from './execute.js';
 import type { Kernel, KernelName } from './kernel.js';
 import { KERNEL_NAMES } from './kernel.js';
-import { PreparedLayer, type EngineConvOptions, type LayerHost, type PreparedConvTranspose2d } from './layer.js';
+import {
+  PreparedLayer,
+  engineOptions,
+  type EngineConvOptions,
+  type LayerHost,
+  type PreparedConvTranspose,
+  type PreparedConvTranspose2d,
+} from './layer.js';
 import { kernelByName, plan, type Plan, type PlanPiece } from './planner.js';
 import { isSoftwareInfo, Runtime, type MemoryInfo, type PoolCaps } from './runtime.js';
-import { DeviceTensor, HostTensor, type GPUTensor } from './tensor.js';
-import type { ConvTranspose2dGeometry } from '../types.js';
+import { DeviceTensor, HostTensor, dtypeBytes, type DType, type GPUTensor } from './tensor.js';
 
-/** Options of {@link createEngine}. */
+/** The names of GPUSupportedLimits, the keys `EngineOptions.limits` accepts. */
+export type LimitName = Exclude<
+  {
+    [K in keyof GPUSupportedLimits]-?: GPUSupportedLimits[K] extends number ? K : never;
+  }[keyof GPUSupportedLimits],
+  undefined
+>;
+
+const LIMIT_NAMES: readonly string[] = [
+  'maxTextureDimension1D',
+  'maxTextureDimension2D',
+  'maxTextureDimension3D',
+  'maxTextureArrayLayers',
+  'maxBindGroups',
+  'maxBindGroupsPlusVertexBuffers',
+  'maxBindingsPerBindGroup',
+  'maxDynamicUniformBuffersPerPipelineLayout',
+  'maxDynamicStorageBuffersPerPipelineLayout',
+  'maxSampledTexturesPerShaderStage',
+  'maxSamplersPerShaderStage',
+  'maxStorageBuffersPerShaderStage',
+  'maxStorageBuffersInVertexStage',
+  'maxStorageBuffersInFragmentStage',
+  'maxStorageTexturesPerShaderStage',
+  'maxStorageTexturesInVertexStage',
+  'maxStorageTexturesInFragmentStage',
+  'maxUniformBuffersPerShaderStage',
+  'maxUniformBufferBindingSize',
+  'maxStorageBufferBindingSize',
+  'minUniformBufferOffsetAlignment',
+  'minStorageBufferOffsetAlignment',
+  'maxVertexBuffers',
+  'maxBufferSize',
+  'maxVertexAttributes',
+  'maxVertexBufferArrayStride',
+  'maxInterStageShaderVariables',
+  'maxColorAttachments',
+  'maxColorAttachmentBytesPerSample',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+];
+
+/** Options of {@link createEngine}. Unknown keys are rejected. */
 export interface EngineOptions {
   /** A WebGPU entry point: `navigator.gpu` (the default in browsers) or `create([])` of the `webgpu` npm package in Node. */
   gpu?: GPU;
   /** A ready device to use instead; the engine then never creates or destroys devices. */
   device?: GPUDevice;
-  /** Without WebGPU: 'cpu' (default) runs the CPU reference; 'none' throws DeconvError('NO_WEBGPU'). */
+  /**
+   * Without WebGPU: 'cpu' (default) runs the CPU reference (and says so once with
+   * `console.warn`); 'none' throws DeconvError('NO_WEBGPU').
+   */
   fallback?: 'cpu' | 'none';
   /** Lowers device limits the planner may use (never raises them); useful to exercise split paths. */
-  limits?: Partial<Record<string, number>>;
+  limits?: Partial<Record<LimitName, number>>;
   /** Overrides the adapter class the planner assumes (true = software, as SwiftShader). */
   software?: boolean;
   /** Caps of the buffer pool. */
@@ -34,12 +93,19 @@ export interface EngineOptions {
   autotune?: boolean;
 }
 
-/** Result of {@link Engine.convTranspose2d}. */
+/** Result of {@link Engine.convTranspose}. */
 export interface ConvResult {
+  /** The output as float32 (a float16 call's result widened exactly). */
   data: Float32Array;
   shape: number[];
   /** The kernel that ran, or 'cpu' on the CPU backend. */
   kernel: KernelName | 'cpu';
+}
+
+/** Options of {@link Engine.upload} and {@link Engine.wrap}. */
+export interface TensorOptions {
+  /** Default 'float32'. */
+  dtype?: DType;
 }
 
 /** Transposed convolution on WebGPU (or the CPU fallback); made by {@link createEngine}. */
@@ -54,15 +120,26 @@ export interface Engine {
   readonly software: boolean;
   /** The limits the planner uses (the device's, possibly lowered), or null on the CPU backend. */
   readonly limits: GPUSupportedLimits | null;
+  /** True when the device reads and writes float16 natively (`shader-f16`); else float16 is packed in u32 words. */
+  readonly float16Native: boolean;
   readonly destroyed: boolean;
   /**
-   * One transposed convolution: uploads, runs and reads back. Validates everything
-   * before any GPU work; splits calls too large for the device.
+   * One transposed convolution of any rank (3-D input: one spatial axis; 4-D: two; 5-D:
+   * three): uploads, runs and reads back. Validates everything and copies the data before
+   * any GPU work; splits calls too large for the device.
    */
-  convTranspose2d(
-    input: Float32Array,
+  convTranspose(
+    input: Float32Array | Uint16Array,
     inputShape: readonly number[],
-    filter: Float32Array,
+    filter: Float32Array | Uint16Array,
+    filterShape: readonly number[],
+    options?: EngineConvOptions,
+  ): Promise<ConvResult>;
+  /** {@link Engine.convTranspose} for a 4-D input (NCHW or NHWC). */
+  convTranspose2d(
+    input: Float32Array | Uint16Array,
+    inputShape: readonly number[],
+    filter: Float32Array | Uint16Array,
     filterShape: readonly number[],
     options?: EngineConvOptions,
   ): Promise<ConvResult>;
@@ -79,24 +156,43 @@ export interface Engine {
     filterShape: readonly number[],
     options?: EngineConvOptions,
   ): Promise<AutotuneResult>;
-  /** The planner's decision for a call, without running it (the tuned kernel once `autotune` chose one). */
+  /** The planner's decision for a call, without running it (the tuned kernel once `autotune` chose one); null on the CPU backend. */
   plan(inputShape: readonly number[], filterShape: readonly number[], options?: EngineConvOptions): Plan | null;
-  /** Copies data to a resident tensor. */
-  upload(data: Float32Array, shape: readonly number[]): GPUTensor;
   /**
-   * A layer with its weights prepared once; `layer.run(x)` enqueues without readback.
+   * Copies data to a resident tensor. float32 takes a Float32Array; float16 takes a
+   * Float32Array (rounded to nearest even), a Uint16Array of IEEE half bits or a Float16Array.
+   */
+  upload(data: Float32Array | Uint16Array, shape: readonly number[], options?: TensorOptions): GPUTensor;
+  /**
+   * A tensor over an existing GPUBuffer of this engine's device, without a copy (an ONNX
+   * Runtime Web output, a TF.js tensor's buffer, your own passes' buffers). The caller keeps
+   * ownership: `destroy()` of the tensor never destroys the buffer. The buffer needs STORAGE
+   * usage (and COPY_SRC to be read back) and at least the tensor's bytes. WebGPU reports a
+   * buffer of another device only asynchronously: the tensor's first use (a read, or a layer's
+   * output read) then rejects with DeconvError('INVALID_ARGUMENT').
+   */
+  wrap(buffer: GPUBuffer, shape: readonly number[], options?: TensorOptions): GPUTensor;
+  /**
+   * A layer of any rank with its weights prepared once; `layer.run(x)` enqueues without readback.
    * With 'auto', an input shape whose geometry is tuned runs the tuned kernel; an untuned
    * one runs the cost model's choice (`run` is synchronous and never waits for tuning:
-   * call {@link Engine.autotune} first), switching once it is tuned.
+   * call {@link Engine.autotune} first), switching once it is tuned. With `dtype: 'float16'`
+   * the weights and bias are stored as half and the layer takes and returns float16 tensors.
    */
+  createConvTranspose(
+    filter: Float32Array | Uint16Array,
+    filterShape: readonly number[],
+    options?: EngineConvOptions,
+  ): PreparedConvTranspose;
+  /** {@link Engine.createConvTranspose} for 4-D filters and inputs. */
   createConvTranspose2d(
-    filter: Float32Array,
+    filter: Float32Array | Uint16Array,
     filterShape: readonly number[],
     options?: EngineConvOptions,
   ): PreparedConvTranspose2d;
-  /** GPU memory the engine holds. */
+  /** GPU memory the engine holds (wrapped buffers are the caller's and are not counted). */
   memory(): MemoryInfo;
-  /** Frees every buffer (and the device, if the engine created it). Later calls throw DeconvError. */
+  /** Frees every buffer (and the device, if the engine created it). Later calls throw DeconvError('DESTROYED'). */
   destroy(): void;
 }
 
@@ -112,24 +208,31 @@ const RAISED_LIMITS = [
   'maxComputeWorkgroupSizeY',
 ] as const;
 
-async function requestDevice(gpu: GPU): Promise<{ device: GPUDevice; software: boolean } | null> {
+async function requestDevice(gpu: GPU): Promise<{ device: GPUDevice; software: boolean } | string> {
   let adapter: GPUAdapter | null;
   try {
     adapter = await gpu.requestAdapter();
-  } catch {
-    adapter = null;
+  } catch (e) {
+    return `requestAdapter failed (${e instanceof Error ? e.message : show(e)})`;
   }
-  if (!adapter) return null;
+  if (!adapter) return 'no WebGPU adapter is available';
   const requiredLimits: Record<string, number> = {};
   for (const k of RAISED_LIMITS) requiredLimits[k] = adapter.limits[k];
+  // float16 tensors are read and written natively where the adapter offers shader-f16.
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
   try {
-    const device = await adapter.requestDevice({ label: 'webgpu-deconv', requiredLimits });
+    const device = await adapter.requestDevice({ label: 'webgpu-deconv', requiredLimits, requiredFeatures });
     const info = (adapter as unknown as { info?: GPUAdapterInfo }).info;
     const fallback = (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
     return { device, software: fallback || isSoftwareInfo(info) };
-  } catch {
-    return null;
+  } catch (e) {
+    return `requestDevice failed (${e instanceof Error ? e.message : show(e)})`;
   }
+}
+
+/** Wraps an async DeconvError-free failure of a GPU step as the right DeconvError. */
+function gpuFailure(rt: Runtime, e: unknown): unknown {
+  return rt.lost ? rt.lostError() : e;
 }
 
 class DeconvEngine implements Engine, LayerHost {
@@ -137,13 +240,13 @@ class DeconvEngine implements Engine, LayerHost {
   readonly owner = {};
   private rt: Runtime | null;
   private readonly gpu: GPU | null;
-  private readonly options: EngineOptions;
+  private readonly options: ValidEngineOptions;
   private recovering: Promise<Runtime | null> | null = null;
   private isDestroyed = false;
   /** Tuned kernels per geometry; kept across device recovery (same adapter). */
   readonly tuner = new Autotuner();
 
-  constructor(backend: 'webgpu' | 'cpu', rt: Runtime | null, gpu: GPU | null, options: EngineOptions) {
+  constructor(backend: 'webgpu' | 'cpu', rt: Runtime | null, gpu: GPU | null, options: ValidEngineOptions) {
     this.backend = backend;
     this.rt = rt;
     this.gpu = gpu;
@@ -163,6 +266,9 @@ class DeconvEngine implements Engine, LayerHost {
   get limits(): GPUSupportedLimits | null {
     return this.rt?.limits ?? null;
   }
+  get float16Native(): boolean {
+    return this.rt?.hasF16 ?? false;
+  }
   get destroyed(): boolean {
     return this.isDestroyed;
   }
@@ -173,13 +279,8 @@ class DeconvEngine implements Engine, LayerHost {
       if (this.isDestroyed || !this.gpu || this.rt !== rt) return;
       rt.destroyAll();
       this.recovering = requestDevice(this.gpu).then((made) => {
-        if (!made || this.isDestroyed) return null;
-        const next = new Runtime(
-          made.device,
-          this.options.software ?? made.software,
-          this.options.limits,
-          this.options.pool,
-        );
+        if (typeof made === 'string' || this.isDestroyed) return null;
+        const next = this.runtimeFor(made.device, made.software);
         this.rt = next;
         this.watch(next);
         return next;
@@ -187,8 +288,13 @@ class DeconvEngine implements Engine, LayerHost {
     });
   }
 
+  runtimeFor(device: GPUDevice, software: boolean): Runtime {
+    const o = this.options;
+    return new Runtime(device, o.software ?? software, o.limits, o.pool);
+  }
+
   private checkOpen(): void {
-    if (this.isDestroyed) throw new DeconvError('DEVICE_LOST', 'the engine was destroyed', 'engine');
+    if (this.isDestroyed) throw new DeconvError('DESTROYED', 'engine: it was destroyed and cannot be used', 'engine');
   }
 
   /** The runtime for synchronous work; throws DEVICE_LOST while there is none. */
@@ -207,6 +313,7 @@ class DeconvEngine implements Engine, LayerHost {
       const next = await this.recovering;
       if (next) rt = next;
     }
+    this.checkOpen();
     rt.checkAlive();
     return rt;
   }
@@ -215,25 +322,43 @@ class DeconvEngine implements Engine, LayerHost {
     return this.tuner.version;
   }
 
-  tunedKernel(g: ConvTranspose2dGeometry): KernelName | null {
-    const t = this.tuner.get(g);
+  tunedKernel(g: ConvTransposeGeometry, dtype: DType): KernelName | null {
+    const t = this.tuner.get(g, dtype);
     return t && t.kernel !== 'cpu' ? t.kernel : null;
   }
 
   /** The plan of a call: the tuned kernel for 'auto' when there is one, else the planner's choice. */
-  private planCall(rt: Runtime, g: ConvTranspose2dGeometry, want: KernelName | 'auto'): Plan {
-    const tuned = want === 'auto' ? this.tuner.get(g) : null;
-    if (!tuned || tuned.kernel === 'cpu') return plan(g, rt.limits, { kernel: want, software: rt.software });
+  private planCall(rt: Runtime, g: ConvTransposeGeometry, want: KernelName | 'auto', dtype: DType, guard: boolean): Plan {
+    const env = { software: rt.software, storage: rt.storageOf(dtype), guard };
+    const tuned = want === 'auto' ? this.tuner.get(g, dtype) : null;
+    if (!tuned || tuned.kernel === 'cpu') return plan(g, rt.limits, { kernel: want, ...env });
     // Keep every kernel's estimate and unsupported reason from the 'auto' plan.
-    const auto = plan(g, rt.limits, { software: rt.software });
-    const p = plan(g, rt.limits, { kernel: tuned.kernel, software: rt.software });
+    const auto = plan(g, rt.limits, env);
+    const p = plan(g, rt.limits, { kernel: tuned.kernel, ...env });
     return { ...p, costs: auto.costs, unsupported: auto.unsupported, reason: `autotuned: ${tuned.reason}` };
   }
 
+  /** Validates a call's shapes and options (one snapshot of them) into a geometry and the engine's choices. */
+  private resolve(
+    inputShape: unknown,
+    filterShape: unknown,
+    options: unknown,
+    ranks?: number[],
+  ): { g: ConvTransposeGeometry; kernel: KernelName | 'auto'; dtype: DType } {
+    const o = readOptions('options', options, OPTION_KEYS);
+    const { kernel, dtype } = engineOptions(o);
+    if (ranks) readShape('inputShape', inputShape, ranks);
+    const g = resolveConvTranspose(inputShape as number[], filterShape as number[], o as ConvTransposeOptions);
+    // A float16 call stores its bias as half too.
+    if (dtype === 'float16' && g.bias) g.bias = roundToHalf(g.bias);
+    return { g, kernel, dtype };
+  }
+
   plan(inputShape: readonly number[], filterShape: readonly number[], options: EngineConvOptions = {}): Plan | null {
-    const g = resolveConvTranspose2d(inputShape, filterShape, options);
+    this.checkOpen();
+    const { g, kernel, dtype } = this.resolve(inputShape, filterShape, options);
     if (this.backend === 'cpu') return null;
-    return this.planCall(this.runtime(), g, options.kernel ?? 'auto');
+    return this.planCall(this.runtime(), g, kernel, dtype, false);
   }
 
   async autotune(
@@ -242,96 +367,135 @@ class DeconvEngine implements Engine, LayerHost {
     options: EngineConvOptions = {},
   ): Promise<AutotuneResult> {
     this.checkOpen();
-    if (options === null || typeof options !== 'object') invalid('options', options, 'must be an object');
-    const g = resolveConvTranspose2d(inputShape, filterShape, options);
+    const { g, dtype } = this.resolve(inputShape, filterShape, options);
     if (this.backend === 'cpu') return { kernel: 'cpu', ms: {}, reason: 'the CPU backend has one implementation' };
-    return this.tuner.tune(await this.currentRuntime(), g);
+    return this.tuner.tune(await this.currentRuntime(), g, dtype);
   }
 
-  async convTranspose2d(
-    input: Float32Array,
+  convTranspose2d(
+    input: Float32Array | Uint16Array,
     inputShape: readonly number[],
-    filter: Float32Array,
+    filter: Float32Array | Uint16Array,
     filterShape: readonly number[],
     options: EngineConvOptions = {},
   ): Promise<ConvResult> {
-    this.checkOpen();
-    if (options === null || typeof options !== 'object') invalid('options', options, 'must be an object');
-    const g = resolveConvTranspose2d(inputShape, filterShape, options);
-    checkData('input', input, g.inputShape);
-    checkData('filter', filter, g.filterShape);
-    const want = options.kernel ?? 'auto';
-    if (want !== 'auto' && !KERNEL_NAMES.includes(want)) {
-      invalid('options.kernel', want, `must be 'auto' or one of ${KERNEL_NAMES.map((k) => `'${k}'`).join(', ')}`);
+    return this.call(input, inputShape, filter, filterShape, options, [4]);
+  }
+
+  convTranspose(
+    input: Float32Array | Uint16Array,
+    inputShape: readonly number[],
+    filter: Float32Array | Uint16Array,
+    filterShape: readonly number[],
+    options: EngineConvOptions = {},
+  ): Promise<ConvResult> {
+    return this.call(input, inputShape, filter, filterShape, options);
+  }
+
+  /** Validates and copies everything synchronously, then runs. */
+  private call(
+    input: unknown,
+    inputShape: unknown,
+    filter: unknown,
+    filterShape: unknown,
+    options: unknown,
+    ranks?: number[],
+  ): Promise<ConvResult> {
+    try {
+      this.checkOpen();
+      const { g, kernel, dtype } = this.resolve(inputShape, filterShape, options, ranks);
+      const x = readData('input', input, g.inputShape, dtype);
+      const w = readData('filter', filter, g.filterShape, dtype);
+      return this.run(g, kernel, dtype, x, w);
+    } catch (e) {
+      return Promise.reject(e);
     }
+  }
+
+  private async run(
+    g: ConvTransposeGeometry,
+    want: KernelName | 'auto',
+    dtype: DType,
+    input: StoredData,
+    filter: StoredData,
+  ): Promise<ConvResult> {
     if (this.backend === 'cpu') {
-      return { data: convTranspose2dResolved(g, input, filter), shape: [...g.outputShape], kernel: 'cpu' };
+      const raw = convTransposeResolved(g, valuesOf(input), valuesOf(filter));
+      return { data: dtype === 'float16' ? roundToHalf(raw) : raw, shape: [...g.outputShape], kernel: 'cpu' };
     }
+    const guard = hasNonFinite(filter);
     const rt = await this.currentRuntime();
-    if (want === 'auto' && this.options.autotune) await this.tuner.tune(rt, g);
-    const p = this.planCall(rt, g, want);
+    if (want === 'auto' && this.options.autotune) await this.tuner.tune(rt, g, dtype);
+    const p = this.planCall(rt, g, want, dtype, guard);
     const kernel = kernelByName(p.kernel);
-    const maxBuffer = rt.limits.maxBufferSize;
-    let data: Float32Array;
-    if (g.inputSize * 4 <= maxBuffer && g.outputSize * 4 <= maxBuffer) {
-      data = await this.oneShot(rt, kernel, g, p.pieces, input, filter);
+    const bytes = dtypeBytes(dtype);
+    const max = rt.limits.maxBufferSize;
+    const bias = g.bias ? readData('options.bias', g.bias, [g.outChannels], dtype) : null;
+    let out: StoredData;
+    if (g.inputSize * bytes <= max && g.outputSize * bytes <= max) {
+      out = await this.oneShot(rt, kernel, g, p.pieces, input, filter, bias, dtype, guard);
     } else {
-      // Input or output larger than one buffer: run piece by piece from the CPU
-      // copies and stitch the bands together on readback.
-      data = new Float32Array(g.outputSize);
+      // Input or output larger than one buffer: run piece by piece from the CPU copies and
+      // stitch the bands together on readback.
+      out = dtype === 'float16' ? new Uint16Array(g.outputSize) : new Float32Array(g.outputSize);
       for (const piece of p.pieces) {
         const pg = piece.geometry;
-        const whole: PlanPiece = {
-          n0: 0,
-          n1: pg.batch,
-          oy0: 0,
-          oy1: pg.outHeight,
-          iy0: 0,
-          iy1: pg.inHeight,
-          geometry: pg,
-        };
-        const out = await this.oneShot(rt, kernel, pg, [whole], extractInput(input, g, piece), filter);
-        placeOutput(data, g, piece, out);
+        const whole: PlanPiece = { ...piece, n0: 0, n1: pg.batch, oy0: 0, oy1: pg.outSizes[0]!, iy0: 0, iy1: pg.inSizes[0]! };
+        const part = await this.oneShot(rt, kernel, pg, [whole], extractInput(input, g, piece), filter, bias, dtype, guard);
+        placeOutput(out, g, piece, part);
       }
     }
-    return { data, shape: [...g.outputShape], kernel: p.kernel };
+    return { data: valuesOf(out), shape: [...g.outputShape], kernel: p.kernel };
   }
 
   private async oneShot(
     rt: Runtime,
     kernel: Kernel,
-    g: ConvTranspose2dGeometry,
+    g: ConvTransposeGeometry,
     pieces: readonly PlanPiece[],
-    input: Float32Array,
-    filter: Float32Array,
-  ): Promise<Float32Array> {
+    input: StoredData,
+    filter: StoredData,
+    bias: StoredData | null,
+    dtype: DType,
+    guard: boolean,
+  ): Promise<StoredData> {
     const held: GPUBuffer[] = [];
     const take = (bytes: number, usage: number, what: string): GPUBuffer => {
       const b = rt.acquire(bytes, usage, `${kernel.name}:${what}`);
       held.push(b);
       return b;
     };
-    const write = (b: GPUBuffer, data: Float32Array) =>
-      rt.device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
-    const bytes = g.outputSize * 4;
+    const elementBytes = dtypeBytes(dtype);
+    const bytes = Math.ceil((g.outputSize * elementBytes) / 4) * 4;
     let staging: GPUBuffer | null = null;
     let ctx: CallContext | null = null;
     let errors: Promise<void>;
     try {
       ({ errors } = rt.scoped(() => {
-        const inBuf = take(input.byteLength, STORAGE(), 'input');
-        write(inBuf, input);
-        const fBuf = take(filter.byteLength, STORAGE(), 'filter');
-        write(fBuf, filter);
-        const bBuf = take(g.outChannels * 4, STORAGE(), 'bias');
-        write(bBuf, g.bias ?? new Float32Array(g.outChannels));
-        const outBuf = take(bytes, STORAGE(), 'output');
+        const write = (data: StoredData, what: string) => {
+          const b = take(data.byteLength, STORAGE(), what);
+          writeData(rt.device, b, data);
+          return b;
+        };
+        const zeros = dtype === 'float16' ? new Uint16Array(g.outChannels) : new Float32Array(g.outChannels);
+        const buffers = {
+          input: write(input, 'input'),
+          filter: write(filter, 'filter'),
+          bias: write(bias ?? zeros, 'bias'),
+          output: take(bytes, STORAGE(), 'output'),
+        };
         staging = take(bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'readback');
-        ctx = new CallContext(rt.device, { limits: rt.limits, software: rt.software, allocator: rt });
-        encodePieces(ctx, kernel, g, pieces, { input: inBuf, filter: fBuf, bias: bBuf, output: outBuf });
+        ctx = new CallContext(rt.device, {
+          limits: rt.limits,
+          software: rt.software,
+          storage: rt.storageOf(dtype),
+          guard,
+          allocator: rt,
+        });
+        encodePieces(ctx, kernel, g, pieces, buffers);
         const enc = rt.device.createCommandEncoder({ label: kernel.name });
         ctx.encode(enc);
-        enc.copyBufferToBuffer(outBuf, 0, staging, 0, bytes);
+        enc.copyBufferToBuffer(buffers.output, 0, staging, 0, bytes);
         rt.device.queue.submit([enc.finish()]);
       }));
     } catch (e) {
@@ -344,48 +508,104 @@ class DeconvEngine implements Engine, LayerHost {
     try {
       await errors;
       await rt.guard(stage.mapAsync(MapMode.READ, 0, bytes));
-      const out = new Float32Array(stage.getMappedRange(0, bytes).slice(0));
+      const raw = stage.getMappedRange(0, bytes).slice(0, g.outputSize * elementBytes);
       stage.unmap();
-      return out;
+      return dtype === 'float16' ? new Uint16Array(raw) : new Float32Array(raw);
     } catch (e) {
-      throw rt.lost ? rt.lostError() : e;
+      throw gpuFailure(rt, e);
     } finally {
       held.forEach((b) => rt.release(b));
     }
   }
 
-  upload(data: Float32Array, shape: readonly number[]): GPUTensor {
+  /** Validates a tensor shape and dtype option. */
+  private tensorArgs(shape: unknown, options: unknown): { shape: number[]; dtype: DType } {
+    const o = readOptions('options', options, ['dtype'] as const, 'tensor options');
+    const dtype = oneOf('options.dtype', o.dtype, ['float32', 'float16'] as const, 'float32');
+    return { shape: readShape('shape', shape, [1, 2, 3, 4, 5, 6, 7, 8]), dtype };
+  }
+
+  upload(data: Float32Array | Uint16Array, shape: readonly number[], options: TensorOptions = {}): GPUTensor {
     this.checkOpen();
-    if (!Array.isArray(shape) || shape.length === 0)
-      invalid('shape', shape, 'must be a non-empty array of positive integers');
-    shape.forEach((d, i) => {
-      if (!Number.isSafeInteger(d) || d < 1) invalid(`shape[${i}]`, d, 'must be a positive integer');
-    });
-    checkData('data', data, shape);
-    if (this.backend === 'cpu') return new HostTensor(this.owner, data.slice(), shape);
+    const args = this.tensorArgs(shape, options);
+    const stored = readData('data', data, args.shape, args.dtype);
+    if (this.backend === 'cpu') return new HostTensor(this.owner, valuesOf(stored).slice(), args.shape, args.dtype);
     const rt = this.runtime();
-    if (data.byteLength > rt.limits.maxBufferSize) {
+    if (stored.byteLength > rt.limits.maxBufferSize) {
       throw new DeconvError(
         'DEVICE_LIMIT',
-        `data of ${data.byteLength} bytes exceeds maxBufferSize ${rt.limits.maxBufferSize} of this device (shape ${show(shape)})`,
+        `data of ${stored.byteLength} bytes exceeds maxBufferSize ${rt.limits.maxBufferSize} of this device (shape ${show(args.shape)})`,
         'data',
       );
     }
     let buffer: GPUBuffer | null = null;
     const { errors } = rt.scoped(() => {
-      buffer = rt.create(data.byteLength, STORAGE(), 'tensor');
-      rt.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+      buffer = rt.create(stored.byteLength, STORAGE(), 'tensor');
+      try {
+        writeData(rt.device, buffer, stored);
+      } catch (e) {
+        rt.destroy(buffer);
+        throw e;
+      }
     });
-    return new DeviceTensor(this.owner, rt, buffer!, shape, errors);
+    return new DeviceTensor(this.owner, rt, buffer!, args.shape, errors, args.dtype);
+  }
+
+  wrap(buffer: GPUBuffer, shape: readonly number[], options: TensorOptions = {}): GPUTensor {
+    this.checkOpen();
+    const args = this.tensorArgs(shape, options);
+    if (this.backend === 'cpu') {
+      throw new DeconvError('NO_WEBGPU', 'buffer: the CPU backend has no GPU device to wrap a buffer of', 'buffer');
+    }
+    const rt = this.runtime();
+    const b = buffer as unknown as { size?: unknown; usage?: unknown; destroy?: unknown; mapState?: unknown };
+    if (buffer === null || typeof buffer !== 'object' || typeof b.size !== 'number' || typeof b.usage !== 'number') {
+      invalid('buffer', buffer, 'must be a GPUBuffer');
+    }
+    if ((buffer.usage & BufferUsage.STORAGE) === 0) {
+      invalid('buffer.usage', buffer.usage, 'must include GPUBufferUsage.STORAGE (the kernels bind tensors as storage)');
+    }
+    const need = args.shape.reduce((p, d) => p * d, dtypeBytes(args.dtype));
+    if (buffer.size < need) {
+      invalid('buffer.size', buffer.size, `must be at least the tensor's ${need} bytes (shape ${show(args.shape)}, ${args.dtype})`);
+    }
+    if (buffer.mapState !== 'unmapped') invalid('buffer.mapState', buffer.mapState, "must be 'unmapped'");
+    // A buffer of another device shows only as an asynchronous validation error: bind it once.
+    const { errors } = rt.scoped(() => {
+      const layout = rt.device.createBindGroupLayout({
+        label: 'wrap:check',
+        entries: [{ binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }],
+      });
+      rt.device.createBindGroup({ label: 'wrap:check', layout, entries: [{ binding: 0, resource: { buffer } }] });
+    });
+    const ready = errors.catch((e: unknown) => {
+      // Device loss and out-of-memory come as DeconvErrors; a validation error means another device.
+      if (e instanceof DeconvError) throw e;
+      throw new DeconvError(
+        'INVALID_ARGUMENT',
+        `buffer = ${show(buffer)}: must belong to this engine's GPUDevice (WebGPU rejected it: ${e instanceof Error ? e.message.split('\n')[0] : show(e)})`,
+        'buffer',
+      );
+    });
+    return new DeviceTensor(this.owner, rt, buffer, args.shape, ready, args.dtype, false);
+  }
+
+  createConvTranspose(
+    filter: Float32Array | Uint16Array,
+    filterShape: readonly number[],
+    options: EngineConvOptions = {},
+  ): PreparedConvTranspose {
+    this.checkOpen();
+    return new PreparedLayer(this, filter, filterShape, options);
   }
 
   createConvTranspose2d(
-    filter: Float32Array,
+    filter: Float32Array | Uint16Array,
     filterShape: readonly number[],
     options: EngineConvOptions = {},
   ): PreparedConvTranspose2d {
     this.checkOpen();
-    return new PreparedLayer(this, filter, filterShape, options);
+    return new PreparedLayer(this, filter, filterShape, options, 4);
   }
 
   memory(): MemoryInfo {
@@ -403,40 +623,93 @@ class DeconvEngine implements Engine, LayerHost {
   }
 }
 
-/**
- * Creates an engine. In a browser it uses `navigator.gpu`; in Node pass the
- * `gpu` object of the `webgpu` package, or a ready `device`. Without WebGPU
- * the engine runs the CPU reference (`backend === 'cpu'`) unless
- * `fallback: 'none'`, which throws DeconvError('NO_WEBGPU').
- */
-export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
-  if (options === null || typeof options !== 'object') invalid('options', options, 'must be an object');
-  const fallback = options.fallback ?? 'cpu';
-  if (fallback !== 'cpu' && fallback !== 'none') invalid('options.fallback', fallback, "must be 'cpu' or 'none'");
-  if (options.autotune !== undefined && typeof options.autotune !== 'boolean')
-    invalid('options.autotune', options.autotune, 'must be a boolean');
-  if (options.limits !== undefined) {
-    if (options.limits === null || typeof options.limits !== 'object')
-      invalid('options.limits', options.limits, 'must be an object');
-    for (const [k, v] of Object.entries(options.limits)) {
-      if (typeof v !== 'number' || !(v > 0)) invalid(`options.limits.${k}`, v, 'must be a positive number');
+/** Engine options after validation. */
+interface ValidEngineOptions {
+  software?: boolean;
+  limits?: Partial<Record<string, number>>;
+  pool?: Partial<PoolCaps>;
+  autotune: boolean;
+}
+
+const ENGINE_KEYS = ['gpu', 'device', 'fallback', 'limits', 'software', 'pool', 'autotune'] as const;
+
+/** True for an object with the methods of `names`. */
+function hasMethods(value: unknown, names: readonly string[]): boolean {
+  try {
+    return (
+      value !== null &&
+      typeof value === 'object' &&
+      names.every((n) => typeof (value as Record<string, unknown>)[n] === 'function')
+    );
+  } catch {
+    return false;
+  }
+}
+
+let warnedFallback = false;
+
+/** Validates every engine option (unknown keys, types, ranges) before anything is created. */
+function engineConfig(options: unknown): { o: Partial<Record<(typeof ENGINE_KEYS)[number], unknown>>; valid: ValidEngineOptions } {
+  const o = readOptions('options', options, ENGINE_KEYS, 'engine options');
+  oneOf('options.fallback', o.fallback, ['cpu', 'none'] as const, 'cpu');
+  const autotune = readBoolean('options.autotune', o.autotune, false);
+  const software = o.software === undefined ? undefined : readBoolean('options.software', o.software, false);
+  let limits: Record<string, number> | undefined;
+  if (o.limits !== undefined) {
+    const l = readOptions('options.limits', o.limits, LIMIT_NAMES, 'GPUSupportedLimits names');
+    limits = {};
+    for (const [k, v] of Object.entries(l)) {
+      if (!isInt(v, 1, Number.MAX_SAFE_INTEGER)) invalid(`options.limits.${k}`, v, 'must be a positive integer');
+      limits[k] = v;
     }
   }
-  if (options.device) {
-    const device = options.device;
-    const info = (device as unknown as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    const rt = new Runtime(device, options.software ?? isSoftwareInfo(info), options.limits, options.pool);
-    return new DeconvEngine('webgpu', rt, null, options);
+  let pool: Partial<PoolCaps> | undefined;
+  if (o.pool !== undefined) {
+    const p = readOptions('options.pool', o.pool, ['bytes', 'buffers', 'largest'] as const, 'pool caps');
+    pool = {};
+    for (const [k, v] of Object.entries(p)) {
+      if (!isInt(v, 0, Number.MAX_SAFE_INTEGER)) invalid(`options.pool.${k}`, v, 'must be an integer ≥ 0');
+      pool[k as keyof PoolCaps] = v;
+    }
   }
-  const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu ?? null;
-  const made = gpu ? await requestDevice(gpu) : null;
-  if (!gpu || !made) {
-    const why = !gpu
-      ? 'no WebGPU entry point (navigator.gpu or options.gpu)'
-      : 'no WebGPU adapter or device is available';
-    if (fallback === 'none') throw new DeconvError('NO_WEBGPU', `WebGPU is unavailable: ${why}`, 'gpu');
-    return new DeconvEngine('cpu', null, null, options);
+  if (o.device !== undefined && !hasMethods(o.device, ['createBuffer', 'createComputePipeline', 'pushErrorScope'])) {
+    invalid('options.device', o.device, 'must be a GPUDevice');
   }
-  const rt = new Runtime(made.device, options.software ?? made.software, options.limits, options.pool);
-  return new DeconvEngine('webgpu', rt, gpu, options);
+  if (o.gpu !== undefined && !hasMethods(o.gpu, ['requestAdapter'])) {
+    invalid('options.gpu', o.gpu, "must be a WebGPU entry point (navigator.gpu, or create([]) of the 'webgpu' package)");
+  }
+  return { o, valid: { software, limits, pool, autotune } };
 }
+
+/**
+ * Creates an engine. In a browser it uses `navigator.gpu`; in Node pass the `gpu` object of
+ * the `webgpu` package, or a ready `device`. Without WebGPU the engine runs the CPU reference
+ * (`backend === 'cpu'`, with one `console.warn` saying why) unless `fallback: 'none'`, which
+ * throws DeconvError('NO_WEBGPU'). Unknown options are rejected.
+ */
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const { o, valid } = engineConfig(options);
+  const fallback = o.fallback ?? 'cpu';
+  if (o.device !== undefined) {
+    const device = o.device as GPUDevice;
+    const info = (device as unknown as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const rt = new Runtime(device, valid.software ?? isSoftwareInfo(info), valid.limits, valid.pool);
+    return new DeconvEngine('webgpu', rt, null, valid);
+  }
+  const gpu = (o.gpu as GPU | undefined) ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu ?? null;
+  const made = gpu ? await requestDevice(gpu) : 'no WebGPU entry point (navigator.gpu or options.gpu)';
+  if (typeof made === 'string') {
+    if (fallback === 'none') throw new DeconvError('NO_WEBGPU', `WebGPU is unavailable: ${made}`, 'gpu');
+    if (!warnedFallback) {
+      warnedFallback = true;
+      console.warn(
+        `webgpu-deconv: WebGPU is unavailable (${made}); running on the CPU reference. ` +
+          "Pass { gpu } (in Node: create([]) of the 'webgpu' package) for the GPU, or { fallback: 'none' } to make this an error.",
+      );
+    }
+    return new DeconvEngine('cpu', null, null, valid);
+  }
+  const rt = new Runtime(made.device, valid.software ?? made.software, valid.limits, valid.pool);
+  return new DeconvEngine('webgpu', rt, gpu, valid);
+}
+

@@ -1,4 +1,12 @@
-import type { ConvTranspose2dGeometry, FilterLayout } from '../types.js';
+/**
+ * The contract between the planner and the kernels. A kernel module owns everything about
+ * its algorithm: which geometries it can run, its variants and the cost of each (its
+ * planning math), the WGSL each variant is generated from, and the encoding of its
+ * dispatches. The planner only ranks kernels through this interface.
+ */
+import type { AnyFilterLayout, ConvTransposeGeometry } from '../types.js';
+import type { KeyValue, ShaderSource } from './shader/compose.js';
+import type { Storage } from './shader/storage.js';
 
 /** The GPU algorithms the engine offers, selectable through the `kernel` option. */
 export type KernelName = 'zero-insertion' | 'scatter' | 'gemm-col2im' | 'im2col-gemm' | 'subpixel';
@@ -12,71 +20,105 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'subpixel',
 ];
 
-/** One compute dispatch, described declaratively; the runtime builds and caches the pipeline. */
-export interface DispatchSpec {
-  /** Kernel name and pass, used for pipeline and buffer labels (`subpixel`, `gemm-col2im:col2im`). */
-  label: string;
-  /** WGSL source of one file in `shaders/` (imported with `?raw`). */
-  code: string;
-  /** Default 'main'. */
-  entryPoint?: string;
-  /** Values for the shader's `override` constants; part of the pipeline cache key. */
-  constants?: Record<string, number>;
-  /**
-   * Members of the shader's `var<uniform> params` struct, by member name. Offsets and
-   * types (u32, i32, f32, vecN of them) come from the WGSL through wgsl_reflect.
-   */
-  uniforms?: Record<string, number | readonly number[]>;
-  /** Storage buffers by the WGSL variable name they bind to. */
-  buffers: Record<string, GPUBuffer>;
-  /**
-   * Total workgroups. The runtime folds it into x·y·z within
-   * `maxComputeWorkgroupsPerDimension`; the shader recovers the linear index as
-   * `wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y` and returns when it is past the end.
-   */
-  workgroups: number;
-}
-
-/** What a kernel may ask of the runtime while encoding one call. */
-export interface KernelContext {
-  readonly device: GPUDevice;
-  /** The device's limits (never module globals). */
+/** What planning and encoding know besides the geometry: the device and the call's element storage. */
+export interface KernelEnv {
+  /** The device's limits (never module globals), possibly lowered by the engine. */
   readonly limits: GPUSupportedLimits;
   /**
    * True on a software adapter (SwiftShader), where barriers are costly and
    * register-blocked variants beat workgroup-memory tiling.
    */
   readonly software: boolean;
-  /** A scratch storage buffer that lives until the call's work is submitted and done. */
+  /** How the call's input, filter, bias and output are stored. */
+  readonly storage: Storage;
+  /**
+   * True when the filter may hold ±∞ or NaN. Variants then keep the zeros a stride inserts
+   * and the padding from meeting a weight (0 × ∞ = NaN), so every kernel follows the CPU
+   * reference's IEEE rule; with finite weights those zeros add nothing and need no care.
+   */
+  readonly guard: boolean;
+}
+
+/** A variant of a kernel: the validated integers and words its WGSL is generated from. */
+export type VariantKey = Readonly<Record<string, KeyValue>>;
+
+/** One compute dispatch, described declaratively; the runtime builds and caches the pipeline. */
+export interface DispatchSpec {
+  /** The composed shader (from `shaderFor`): its text, layout and bindings. */
+  shader: ShaderSource;
+  /** Values for the shader's `override` constants; part of the pipeline cache key. */
+  constants?: Record<string, number>;
+  /** Members of the shader's `Params` struct, by name; every member must be given. */
+  uniforms?: Record<string, number | readonly number[]>;
+  /** Storage buffers by binding name. */
+  buffers: Record<string, GPUBuffer>;
+  /**
+   * Total workgroups. The runtime folds it into x·y·z within
+   * `maxComputeWorkgroupsPerDimension`; the shader recovers the linear index
+   * (shaders/lib/grid.wgsl) and returns when it is past the end.
+   */
+  workgroups: number;
+}
+
+/** What a kernel may ask of the runtime while encoding one call. */
+export interface KernelContext extends KernelEnv {
+  readonly device: GPUDevice;
+  /** A zero-filled float32 scratch buffer that lives until the call's work is submitted and done. */
   scratch(bytes: number, label: string): GPUBuffer;
   /** Records one dispatch into the call's command encoder, in order. */
   dispatch(spec: DispatchSpec): void;
 }
 
-/** Buffers of one call (or one split piece of it). */
+/** Buffers of one call (or one split piece of it), in the call's storage. */
 export interface ConvBuffers {
   /** Input in `g.inputLayout`, starting at element 0. */
   input: GPUBuffer;
-  /** Filter, in `g.filterLayout` (a prepared layer may repack it into `preferredFilterLayout`). */
+  /** Filter, in `g.filterLayout` (a prepared layer may repack it into the kernel's preferred layout). */
   filter: GPUBuffer;
-  /** Bias, `g.outChannels` floats; zeros when the call has none. */
+  /** Bias, `g.outChannels` elements; zeros when the call has none. */
   bias: GPUBuffer;
-  /** Output in `g.inputLayout`, `g.outputSize` floats. */
+  /** Output in `g.inputLayout`, `g.outputSize` elements. */
   output: GPUBuffer;
 }
 
-/** One algorithm: a pure capability check plus an encoder of its dispatches. */
+/** A kernel's choice for one geometry: its variant and the estimated cost of running it. */
+export interface KernelChoice {
+  variant: VariantKey;
+  /** Estimated cost in the planner's units (see src/gpu/cost.ts); lower is faster. */
+  cost: number;
+  /** Workgroups of the main pass, or 0 when the kernel runs several comparable passes. */
+  workgroups: number;
+}
+
+/** One algorithm: capability, planning, WGSL generation and encoding. */
 export interface Kernel {
   readonly name: KernelName;
-  /** The filter layout this kernel reads fastest; prepared layers repack to it once. */
-  readonly preferredFilterLayout: FilterLayout;
-  /** Why this kernel cannot run `g` within `limits`, or null when it can. */
-  unsupported(g: ConvTranspose2dGeometry, limits: GPUSupportedLimits): string | null;
-  /** Bytes of scratch memory the kernel needs for `g` (column or upsampled buffers); 0 if none. */
-  scratchBytes(g: ConvTranspose2dGeometry): number;
+  /** The filter layout this kernel reads fastest at a spatial rank; prepared layers repack to it once. */
+  preferredFilterLayout(rank: number): AnyFilterLayout;
   /**
-   * Records the dispatches for `g`, bias and activation fused into the last pass.
-   * Must write every output element.
+   * Why this kernel cannot run `g` in `env`, or null when it can. A reason that remains
+   * with unbounded buffer limits is about the geometry (UNSUPPORTED_BY_KERNEL), else about
+   * the device (DEVICE_LIMIT).
    */
-  encode(ctx: KernelContext, g: ConvTranspose2dGeometry, buffers: ConvBuffers): void;
+  unsupported(g: ConvTransposeGeometry, env: KernelEnv): string | null;
+  /** Bytes of float32 scratch the kernel needs for `g` (column or upsampled buffers); 0 if none. */
+  scratchBytes(g: ConvTransposeGeometry, env: KernelEnv): number;
+  /** The variant this kernel runs `g` with in `env`, and its estimated cost. */
+  choose(g: ConvTransposeGeometry, env: KernelEnv): KernelChoice;
+  /**
+   * Multiply-adds the kernel issues for `g`: with a variant, as that variant runs them
+   * (inserted zeros and empty lanes of partly filled blocks included); without one, for
+   * the kernel's algorithm itself.
+   */
+  issuedMacs(g: ConvTransposeGeometry, variant?: VariantKey): number;
+  /**
+   * Records the dispatches for `g` with `variant` (from `choose`, or a test's), bias and
+   * activation fused into the last pass. Must write every output element.
+   */
+  encode(ctx: KernelContext, g: ConvTransposeGeometry, buffers: ConvBuffers, variant: VariantKey): void;
+  /**
+   * Every variant `choose` can return at a spatial rank and storage, with the shaders it
+   * runs: what `npm run shaders:dump` writes and the layout test composes.
+   */
+  variants(rank: number, storage: Storage): { variant: VariantKey; shaders: ShaderSource[] }[];
 }

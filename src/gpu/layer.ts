@@ -1,55 +1,80 @@
 import { BufferUsage } from './flags.js';
-import { convTranspose2dResolved } from '../cpu.js';
-import { DeconvError, invalid } from '../errors.js';
-import { checkData, checkShape, filterDims, filterStrides, resolveConvTranspose2d } from '../geometry.js';
-import type { ConvTranspose2dGeometry, ConvTranspose2dOptions, FilterLayout } from '../types.js';
+import { convTransposeResolved } from '../cpu.js';
+import { DeconvError, invalid, show } from '../errors.js';
+import { FILTER_LAYOUTS, INPUT_LAYOUTS, OPTION_KEYS, filterDims, resolveConvTranspose } from '../geometry.js';
+import { roundToHalf } from '../half.js';
+import type { AnyFilterLayout, ConvTransposeGeometry, ConvTransposeOptions } from '../types.js';
+import { oneOf, readOptions, readShape } from '../validate.js';
 import { CallContext } from './context.js';
+import { hasNonFinite, readData, valuesOf, writeData, type StoredData } from './data.js';
 import { encodePieces, packFilter, withFilterLayout } from './execute.js';
 import type { Kernel, KernelName } from './kernel.js';
-import { kernelByName, plan, splitPieces, type PlanPiece } from './planner.js';
+import { checkKernelName, kernelByName, plan, splitPieces, type PlanPiece } from './planner.js';
 import type { Runtime } from './runtime.js';
-import { DeviceTensor, HostTensor, type GPUTensor } from './tensor.js';
+import { DeviceTensor, HostTensor, dtypeBytes, type DType, type GPUTensor } from './tensor.js';
 
-/** Options of a call or a prepared layer: the convolution's options plus the kernel choice. */
-export interface EngineConvOptions extends ConvTranspose2dOptions {
+/** Options of a call or a prepared layer: the convolution's options plus the engine's. */
+export interface EngineConvOptions extends ConvTransposeOptions {
   /** A kernel by name, or 'auto' (default): the kernel autotuning chose for the geometry, else the planner's. */
   kernel?: KernelName | 'auto';
+  /**
+   * Element type of the data: 'float32' (default) or 'float16' (stored as IEEE half; the
+   * arithmetic and the accumulation are float32, see the README's float16 section).
+   */
+  dtype?: DType;
+}
+
+/** Options of {@link PreparedConvTranspose.run}. */
+export interface RunOptions {
+  /**
+   * A tensor to write the output into (from `engine.upload` or `engine.wrap`, of this
+   * engine), of exactly the output's shape and the layer's dtype; it is returned.
+   */
+  output?: GPUTensor;
 }
 
 /** What a prepared layer needs from its engine. */
 export interface LayerHost {
   readonly owner: object;
   readonly backend: 'webgpu' | 'cpu';
-  /** The current runtime; throws DeconvError('DEVICE_LOST') while there is none. */
+  /** The current runtime; throws DeconvError when the engine is destroyed or its device lost. */
   runtime(): Runtime;
   /** The kernel autotuning chose for a geometry, or null when it is not tuned. */
-  tunedKernel(g: ConvTranspose2dGeometry): KernelName | null;
+  tunedKernel(g: ConvTransposeGeometry, dtype: DType): KernelName | null;
   /** Changes whenever a geometry gets tuned. */
   readonly tuneVersion: number;
 }
 
-/** A transposed convolution with its weights prepared once; see `Engine.createConvTranspose2d`. */
-export interface PreparedConvTranspose2d {
-  /** Enqueues the layer on `x` and returns its output tensor at once (no waiting, no readback). */
-  run(x: GPUTensor): GPUTensor;
+/** A transposed convolution of any rank with its weights prepared once; see `Engine.createConvTranspose`. */
+export interface PreparedConvTranspose {
+  /** Element type of the layer's weights and of the tensors it takes and returns. */
+  readonly dtype: DType;
+  /**
+   * Enqueues the layer on `x` and returns its output tensor at once (no waiting, no
+   * readback): a new tensor, or `options.output` filled in place.
+   */
+  run(x: GPUTensor, options?: RunOptions): GPUTensor;
   /** The kernel the layer uses for an input shape (planning it if needed). */
   kernelFor(inputShape: readonly number[]): KernelName | 'cpu';
-  /** Releases the layer's GPU weights. Running it afterwards throws DeconvError. */
+  /** Releases the layer's GPU weights. Using it afterwards throws DeconvError('DESTROYED'). */
   destroy(): void;
   readonly destroyed: boolean;
 }
 
+/** A prepared 2-D transposed convolution (4-D inputs); see `Engine.createConvTranspose2d`. */
+export type PreparedConvTranspose2d = PreparedConvTranspose;
+
 interface ShapePlan {
   kernel: Kernel;
   /** The geometry with the filter in the kernel's preferred layout. */
-  g: ConvTranspose2dGeometry;
+  g: ConvTransposeGeometry;
   pieces: PlanPiece[];
   /** For an 'auto' plan made by the cost model: the host's tuneVersion then (re-plan once it changes). */
   untunedAt: number | null;
 }
 
 interface DeviceState {
-  filters: Map<FilterLayout, GPUBuffer>;
+  filters: Map<AnyFilterLayout, GPUBuffer>;
   bias: GPUBuffer;
   plans: Map<string, ShapePlan>;
 }
@@ -57,171 +82,240 @@ interface DeviceState {
 /** Option errors that depend on the input size, which a layer only learns when it runs. */
 const SIZE_DEPENDENT = ['options.outputSizes', 'options.padding'];
 
+const DTYPES: readonly DType[] = ['float32', 'float16'];
+
+/** Reads the engine's keys of a snapshot of options: the kernel and the dtype. */
+export function engineOptions(o: Partial<Record<(typeof OPTION_KEYS)[number], unknown>>): {
+  kernel: KernelName | 'auto';
+  dtype: DType;
+} {
+  return {
+    kernel: checkKernelName(o.kernel ?? 'auto'),
+    dtype: oneOf('options.dtype', o.dtype, DTYPES, 'float32'),
+  };
+}
+
 /** A prepared layer: weights validated and copied once, packed per kernel layout once per device. */
-export class PreparedLayer implements PreparedConvTranspose2d {
+export class PreparedLayer implements PreparedConvTranspose {
+  readonly dtype: DType;
   private readonly host: LayerHost;
-  private readonly filter: Float32Array;
-  private readonly filterShape: [number, number, number, number];
-  private readonly options: EngineConvOptions;
-  private readonly bias: Float32Array | null;
+  /** The filter in its storage form (float32 values or float16 bits), in the caller's layout. */
+  private readonly filter: StoredData;
+  private readonly filterShape: number[];
+  private readonly options: ConvTransposeOptions;
+  private readonly bias: StoredData | null;
+  private readonly kernel: KernelName | 'auto';
+  /** The filter holds ±∞ or NaN: kernels must keep inserted zeros from meeting it. */
+  private readonly guard: boolean;
+  /** 4 for a layer made by createConvTranspose2d (4-D inputs only), else null. */
+  private readonly inputRank: number | null;
   private readonly states = new Map<Runtime, DeviceState>();
   private isDestroyed = false;
 
-  constructor(host: LayerHost, filter: Float32Array, filterShape: readonly number[], options: EngineConvOptions = {}) {
-    if (options === null || typeof options !== 'object') invalid('options', options, 'must be an object');
-    this.filterShape = checkShape('filterShape', filterShape);
-    checkData('filter', filter, this.filterShape);
+  constructor(
+    host: LayerHost,
+    filter: unknown,
+    filterShape: unknown,
+    options: unknown = {},
+    inputRank: number | null = null,
+  ) {
+    const o = readOptions('options', options, OPTION_KEYS);
+    const { kernel, dtype } = engineOptions(o);
+    const shape = readShape('filterShape', filterShape, inputRank ? [inputRank] : [3, 4, 5]);
+    const rank = shape.length - 2;
+    this.filter = readData('filter', filter, shape, dtype);
     // Validate the options now against a synthetic input with the filter's channels;
     // only the size-dependent rules wait for the real input.
-    const inC = filterDims(options.filterLayout ?? 'iohw', this.filterShape)[0];
-    const layout = options.inputLayout;
-    const probe = layout === 'nhwc' ? [1, 64, 64, inC] : [1, inC, 64, 64];
+    const layout = o.filterLayout ?? FILTER_LAYOUTS[rank]![0];
+    const inC = (FILTER_LAYOUTS[rank] as readonly unknown[]).includes(layout)
+      ? filterDims(layout as AnyFilterLayout, shape)[0]!
+      : 1;
+    const channelsLast = o.inputLayout === INPUT_LAYOUTS[rank]![1];
+    const spatial = new Array<number>(rank).fill(64);
+    const probe = channelsLast ? [1, ...spatial, inC] : [1, inC, ...spatial];
     try {
-      resolveConvTranspose2d(
-        layout === 'nchw' || layout === 'nhwc' || layout === undefined ? probe : [1, 1, 1, 1],
-        this.filterShape,
-        options,
-      );
+      resolveConvTranspose(probe, shape, o as ConvTransposeOptions);
     } catch (e) {
       if (!(e instanceof DeconvError) || !SIZE_DEPENDENT.some((p) => e.param?.startsWith(p))) throw e;
     }
-    const want = options.kernel ?? 'auto';
-    if (want !== 'auto') kernelByName(want);
+    if (kernel !== 'auto') kernelByName(kernel);
     this.host = host;
-    this.filter = filter.slice();
-    this.bias = options.bias ? options.bias.slice() : null;
-    this.options = { ...options, bias: this.bias ?? undefined };
-    if (!this.bias) delete this.options.bias;
+    this.dtype = dtype;
+    this.kernel = kernel;
+    this.filterShape = shape;
+    this.inputRank = inputRank;
+    this.guard = hasNonFinite(this.filter);
+    const bias = o.bias as Float32Array | undefined;
+    this.bias = bias ? readData('options.bias', bias, [bias.length], dtype) : null;
+    const { kernel: _k, dtype: _d, bias: _b, ...rest } = o;
+    // The canonical options with the bias as the layer stores it (float16-rounded for float16).
+    this.options = { ...(rest as ConvTransposeOptions), ...(this.bias ? { bias: valuesOf(this.bias) } : {}) };
   }
 
   get destroyed(): boolean {
     return this.isDestroyed;
   }
 
-  private geometry(shape: readonly number[]): ConvTranspose2dGeometry {
-    // resolveConvTranspose2d accepts (and ignores) the `kernel` option.
-    return resolveConvTranspose2d(shape, this.filterShape, this.options);
+  private checkOpen(): void {
+    if (this.isDestroyed) throw new DeconvError('DESTROYED', 'layer: it was destroyed and cannot be used', 'layer');
   }
 
-  private state(rt: Runtime): DeviceState {
+  private geometry(shape: readonly number[], param = 'inputShape'): ConvTransposeGeometry {
+    if (this.inputRank !== null) readShape(param, shape, [this.inputRank]);
+    return resolveConvTranspose(shape, this.filterShape, this.options);
+  }
+
+  private state(rt: Runtime, g: ConvTransposeGeometry): DeviceState {
     let st = this.states.get(rt);
     if (!st) {
       // Drop state of lost devices (their buffers are gone with them).
       for (const old of this.states.keys()) if (old.lost) this.states.delete(old);
-      const g0 = this.geometryForState();
-      const outC = g0.outChannels;
-      const bias = rt.create(outC * 4, BufferUsage.STORAGE | BufferUsage.COPY_DST, 'layer:bias');
-      rt.device.queue.writeBuffer(bias, 0, (this.bias ?? new Float32Array(outC)) as Float32Array<ArrayBuffer>);
+      const bytes = dtypeBytes(this.dtype);
+      const bias = rt.create(g.outChannels * bytes, BufferUsage.STORAGE | BufferUsage.COPY_DST, 'layer:bias');
+      const zeros = this.dtype === 'float16' ? new Uint16Array(g.outChannels) : new Float32Array(g.outChannels);
+      writeData(rt.device, bias, this.bias ?? zeros);
       st = { filters: new Map(), bias, plans: new Map() };
       this.states.set(rt, st);
     }
     return st;
   }
 
-  /** Any valid geometry of this layer, for the filter's logical dims and outChannels. */
-  private geometryForState(): { outChannels: number } {
-    const [, cog] = filterDims(this.options.filterLayout ?? 'iohw', this.filterShape);
-    return { outChannels: cog * (this.options.groups ?? 1) };
-  }
-
-  private shapePlan(rt: Runtime, st: DeviceState, shape: readonly number[]): ShapePlan {
-    const key = shape.join(',');
+  private shapePlan(rt: Runtime, st: DeviceState, g: ConvTransposeGeometry): ShapePlan {
+    const key = g.inputShape.join(',');
     let sp = st.plans.get(key);
     if (sp?.untunedAt != null && sp.untunedAt !== this.host.tuneVersion) sp = undefined;
     if (!sp) {
-      const g = this.geometry(shape);
-      const want = this.options.kernel ?? 'auto';
-      const tuned = want === 'auto' ? this.host.tunedKernel(g) : null;
-      const p = plan(g, rt.limits, { kernel: tuned ?? want, software: rt.software });
+      const tuned = this.kernel === 'auto' ? this.host.tunedKernel(g, this.dtype) : null;
+      const env = { software: rt.software, storage: rt.storageOf(this.dtype), guard: this.guard };
+      const p = plan(g, rt.limits, { kernel: tuned ?? this.kernel, ...env });
       const kernel = kernelByName(p.kernel);
-      const packed = withFilterLayout(g, kernel.preferredFilterLayout);
-      sp = {
-        kernel,
-        g: packed,
-        pieces: packed === g ? p.pieces : splitPieces(kernel, packed, rt.limits),
-        untunedAt: want === 'auto' && !tuned ? this.host.tuneVersion : null,
-      };
-      if (g.outputSize * 4 > rt.limits.maxBufferSize) {
+      const packed = withFilterLayout(g, kernel.preferredFilterLayout(g.rank));
+      const bytes = dtypeBytes(this.dtype);
+      if (g.outputSize * bytes > rt.limits.maxBufferSize) {
         throw new DeconvError(
           'DEVICE_LIMIT',
-          `the output of ${g.outputSize * 4} bytes exceeds maxBufferSize ${rt.limits.maxBufferSize}; ` +
-            'a resident tensor is one buffer (the one-shot convTranspose2d call splits such outputs)',
+          `the output of ${g.outputSize * bytes} bytes exceeds maxBufferSize ${rt.limits.maxBufferSize}; ` +
+            'a resident tensor is one buffer (the one-shot convTranspose call splits such outputs)',
           'inputShape',
         );
       }
+      sp = {
+        kernel,
+        g: packed,
+        pieces: packed === g ? p.pieces : splitPieces(kernel, packed, { limits: rt.limits, ...env }),
+        untunedAt: this.kernel === 'auto' && !tuned ? this.host.tuneVersion : null,
+      };
       st.plans.set(key, sp);
     }
     return sp;
   }
 
   private packedFilter(rt: Runtime, st: DeviceState, sp: ShapePlan): GPUBuffer {
-    const layout = sp.kernel.preferredFilterLayout;
+    const layout = sp.kernel.preferredFilterLayout(sp.g.rank);
     let buf = st.filters.get(layout);
     if (!buf) {
-      const src = this.options.filterLayout ?? 'iohw';
-      const [i, o, kh, kw] = filterDims(src, this.filterShape);
-      const original = {
-        ...sp.g,
-        filterLayout: src,
-        filterShape: this.filterShape,
-        filterStrides: filterStrides(src, i, o, kh, kw),
-      };
+      const original = withFilterLayout(sp.g, (this.options.filterLayout ?? FILTER_LAYOUTS[sp.g.rank]![0])!);
       const data = packFilter(this.filter, original, layout);
       buf = rt.create(data.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST, `${sp.kernel.name}:weights`);
-      rt.device.queue.writeBuffer(buf, 0, data as Float32Array<ArrayBuffer>);
+      writeData(rt.device, buf, data);
       st.filters.set(layout, buf);
     }
     return buf;
   }
 
   kernelFor(inputShape: readonly number[]): KernelName | 'cpu' {
-    if (this.host.backend === 'cpu') {
-      this.geometry(inputShape);
-      return 'cpu';
-    }
+    this.checkOpen();
+    const g = this.geometry(inputShape);
+    if (this.host.backend === 'cpu') return 'cpu';
     const rt = this.host.runtime();
-    return this.shapePlan(rt, this.state(rt), inputShape).kernel.name;
+    return this.shapePlan(rt, this.state(rt, g), g).kernel.name;
   }
 
-  run(x: GPUTensor): GPUTensor {
-    if (this.isDestroyed) throw new DeconvError('INVALID_ARGUMENT', 'layer: it was destroyed and cannot run', 'layer');
+  /** The caller's output tensor, checked against the output `g` writes. */
+  private outputTensor<T extends DeviceTensor | HostTensor>(options: unknown, g: ConvTransposeGeometry, x: T): T | null {
+    const o = readOptions('options', options, ['output'] as const, 'run options');
+    if (o.output === undefined) return null;
+    const out = o.output as T;
+    if (!(out instanceof x.constructor) || out.owner !== this.host.owner) {
+      invalid('options.output', out, 'must be a tensor of this engine (engine.upload, engine.wrap or a layer of it)');
+    }
+    if (out.dtype !== this.dtype) {
+      invalid('options.output.dtype', out.dtype, `must be the layer's dtype ('${this.dtype}')`);
+    }
+    if (out.shape.length !== g.outputShape.length || out.shape.some((d, i) => d !== g.outputShape[i])) {
+      invalid('options.output.shape', out.shape, `must be the output shape ${show(g.outputShape)}`);
+    }
+    const same =
+      out instanceof DeviceTensor
+        ? out.gpuBuffer('options.output') === (x as DeviceTensor).gpuBuffer('x')
+        : (out as HostTensor).data('options.output') === (x as HostTensor).data('x');
+    if (same) invalid('options.output', out, 'must not share its memory with the input');
+    return out as T;
+  }
+
+  run(x: GPUTensor, options: RunOptions = {}): GPUTensor {
+    this.checkOpen();
     if (!(x instanceof DeviceTensor || x instanceof HostTensor) || x.owner !== this.host.owner) {
-      invalid('x', x, 'must be a tensor made by this engine (engine.upload or a layer of it)');
+      invalid('x', x, 'must be a tensor made by this engine (engine.upload, engine.wrap or a layer of it)');
     }
+    if (x.dtype !== this.dtype) {
+      invalid(
+        'x.dtype',
+        x.dtype,
+        `must be the layer's dtype ('${this.dtype}'); upload the input with { dtype: '${this.dtype}' }`,
+      );
+    }
+    const g = this.geometry(x.shape, 'x.shape');
     if (x instanceof HostTensor) {
-      const data = x.data('x');
-      const g = this.geometry(x.shape);
-      return new HostTensor(this.host.owner, convTranspose2dResolved(g, data, this.filter), g.outputShape);
+      const given = this.outputTensor(options, g, x);
+      const raw = convTransposeResolved(g, x.data('x'), valuesOf(this.filter));
+      const out = this.dtype === 'float16' ? roundToHalf(raw) : raw;
+      if (given) {
+        given.assign(out);
+        return given;
+      }
+      return new HostTensor(this.host.owner, out, g.outputShape, this.dtype);
     }
-    const input = x.buffer('x');
+    const input = x.gpuBuffer('x');
     const rt = this.host.runtime();
     if (x.runtime !== rt) throw x.runtime.lostError();
-    const st = this.state(rt);
-    const sp = this.shapePlan(rt, st, x.shape);
+    const given = this.outputTensor(options, g, x);
+    const st = this.state(rt, g);
+    const sp = this.shapePlan(rt, st, g);
     const filter = this.packedFilter(rt, st, sp);
-    const g = sp.g;
-    let output: GPUBuffer | null = null;
+    const pg = sp.g;
+    let output: GPUBuffer | null = given ? given.gpuBuffer('options.output') : null;
     const { errors } = rt.scoped(() => {
-      output = rt.create(
-        g.outputSize * 4,
+      output ??= rt.create(
+        pg.outputSize * dtypeBytes(this.dtype),
         BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
         `${sp.kernel.name}:output`,
       );
-      const ctx = new CallContext(rt.device, { limits: rt.limits, software: rt.software, allocator: rt });
+      const ctx = new CallContext(rt.device, {
+        limits: rt.limits,
+        software: rt.software,
+        storage: rt.storageOf(this.dtype),
+        guard: this.guard,
+        allocator: rt,
+      });
       try {
-        encodePieces(ctx, sp.kernel, g, sp.pieces, { input, filter, bias: st.bias, output });
+        encodePieces(ctx, sp.kernel, pg, sp.pieces, { input, filter, bias: st.bias, output });
         const enc = rt.device.createCommandEncoder({ label: sp.kernel.name });
         ctx.encode(enc);
         rt.device.queue.submit([enc.finish()]);
         ctx.release();
       } catch (e) {
         ctx.release(true);
-        rt.destroy(output);
+        if (!given) rt.destroy(output);
         throw e;
       }
     });
-    const ready = Promise.all([x.ready, errors]).then(() => undefined);
-    return new DeviceTensor(this.host.owner, rt, output!, g.outputShape, ready);
+    const ready = Promise.all([x.ready, errors, given?.ready]).then(() => undefined);
+    if (given) {
+      given.chain(ready);
+      return given;
+    }
+    return new DeviceTensor(this.host.owner, rt, output!, g.outputShape, ready, this.dtype);
   }
 
   destroy(): void {

@@ -1,4 +1,5 @@
 import { WgslReflect, ResourceType, type VariableInfo } from 'wgsl_reflect/wgsl_reflect.module.js';
+import type { ShaderSource } from './shader/compose.js';
 
 /** Scalar type of a uniform member (vectors are `count` of these). */
 export type UniformScalar = 'u32' | 'i32' | 'f32';
@@ -128,4 +129,25 @@ export function reflectShader(code: string): ShaderReflection {
   };
   cache.set(code, result);
   return result;
+}
+
+/**
+ * A {@link ShaderSource} for hand-written WGSL, with its layout read by the WGSL parser.
+ * For tests and tools only: the engine's own shaders are generated with their layouts
+ * (src/gpu/shader/compose.ts), so no parser ships in the library.
+ */
+export function shaderFromWgsl(code: string, label: string, entryPoint = 'main'): ShaderSource {
+  const r = reflectShader(code);
+  const entry = r.entries.get(entryPoint);
+  if (!entry) throw new Error(`${label}: the shader has no compute entry point '${entryPoint}'`);
+  return {
+    label,
+    key: `${label}|wgsl:${r.hash}|${entryPoint}`,
+    code,
+    entryPoint,
+    uniforms: r.uniform?.members ?? new Map(),
+    uniformSize: r.uniform?.size ?? 0,
+    bindings: entry.bindings.map((b) => ({ name: b.name, binding: b.binding, type: b.type })),
+    overrides: r.overrides,
+  };
 }

@@ -1,6 +1,8 @@
 import { DeconvError } from '../errors.js';
 import { roundSize, type BufferAllocator } from './context.js';
-import { limitsRecord } from './planner.js';
+import { limitsRecord } from './limits.js';
+import type { Storage } from './shader/storage.js';
+import type { DType } from './tensor.js';
 
 /** GPU memory an engine holds, like `tf.memory()`. */
 export interface MemoryInfo {
@@ -50,6 +52,8 @@ export class Runtime implements BufferAllocator {
   /** The device's limits, lowered by the engine's `limits` option. */
   readonly limits: GPUSupportedLimits;
   readonly software: boolean;
+  /** True when the device has `shader-f16`: float16 tensors are then read and written natively. */
+  readonly hasF16: boolean;
   /** Set once the device is lost or destroyed. */
   lost = false;
   lostMessage = '';
@@ -68,6 +72,7 @@ export class Runtime implements BufferAllocator {
   ) {
     this.device = device;
     this.software = software;
+    this.hasF16 = device.features?.has('shader-f16') ?? false;
     const limits = limitsRecord(device.limits);
     for (const [k, v] of Object.entries(lower)) {
       if (typeof v === 'number' && k in limits) limits[k] = Math.min(limits[k]!, v);
@@ -81,6 +86,12 @@ export class Runtime implements BufferAllocator {
     });
     // Nobody may be waiting when the device goes; keep the rejection handled.
     this.lostSignal.catch(() => undefined);
+  }
+
+  /** How tensors of a dtype are stored on this device. */
+  storageOf(dtype: DType): Storage {
+    if (dtype === 'float32') return 'f32';
+    return this.hasF16 ? 'f16' : 'f16-packed';
   }
 
   /** The DeconvError every call gets once the device is gone. */

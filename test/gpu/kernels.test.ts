@@ -8,7 +8,7 @@ import { createEngine, type Engine } from '../../src/gpu/engine.js';
 import { KERNEL_NAMES } from '../../src/gpu/kernel.js';
 import { roundSize, runKernel } from '../../src/gpu/context.js';
 import type { Kernel } from '../../src/gpu/kernel.js';
-import { encodeSubpixel, subpixelKernel, tiledVectorModes } from '../../src/gpu/kernels/subpixel.js';
+import { encodeSubpixel, subpixelKernel, tiledVectorModes } from '../../src/gpu/kernels/subpixel/index.js';
 import type { SubpixelConfig } from '../../src/gpu/planner.js';
 import { resolveConvTranspose2d } from '../../src/geometry.js';
 import { convTranspose2dCpu } from '../../src/cpu.js';

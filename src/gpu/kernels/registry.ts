@@ -1,0 +1,17 @@
+/** The kernels of the library. Imports kernel modules only; the planner ranks what it lists. */
+import type { Kernel, KernelName } from '../kernel.js';
+import { subpixelKernel } from './subpixel/index.js';
+
+const KERNELS: readonly Kernel[] = [subpixelKernel];
+
+/** Every kernel of the library, in KERNEL_NAMES order. */
+export function allKernels(): readonly Kernel[] {
+  return KERNELS;
+}
+
+/** The kernel with a given name. */
+export function getKernel(name: KernelName): Kernel {
+  const k = KERNELS.find((x) => x.name === name);
+  if (!k) throw new Error(`no kernel '${name}'`);
+  return k;
+}

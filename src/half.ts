@@ -1,0 +1,72 @@
+/**
+ * IEEE 754 half precision on the CPU: rounding float32 data to float16 bits (to nearest,
+ * ties to even) and widening bits back to float32 (exact). Used for uploads, readbacks and
+ * the CPU backend's float16 path.
+ */
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The float16 bits of a number, rounded to nearest even (overflow → ±∞, NaN → a quiet NaN). */
+export function halfBits(value: number): number {
+  f32[0] = value;
+  const x = u32[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | (mant ? 0x7e00 : 0x7c00);
+  // Re-bias the exponent from 127 to 15.
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    // Subnormal half (or zero): shift the mantissa with its implicit 1 into place, rounding.
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    const half = 1 << (shift - 1);
+    const rest = mant & ((1 << shift) - 1);
+    let h = mant >>> shift;
+    if (rest > half || (rest === half && h & 1)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  // Ties to even; a carry out of the mantissa correctly bumps the exponent (up to ∞).
+  if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++;
+  return sign | h;
+}
+
+/** The value of float16 bits. */
+export function halfValue(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >>> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/** Float16 bits of every element, rounded to nearest even. */
+export function toHalf(data: ArrayLike<number>): Uint16Array<ArrayBuffer> {
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = halfBits(data[i]!);
+  return out;
+}
+
+/** The float32 values of float16 bits (exact: every half is a float32). */
+export function fromHalf(bits: ArrayLike<number>): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = halfValue(bits[i]!);
+  return out;
+}
+
+/** Every element rounded to the nearest float16 value, as float32. */
+export function roundToHalf(data: ArrayLike<number>): Float32Array<ArrayBuffer> {
+  return fromHalf(toHalf(data));
+}
+
+/** The runtime's Float16Array constructor, where there is one. */
+export function float16ArrayClass(): (new (...args: never[]) => ArrayLike<number>) | null {
+  const c = (globalThis as { Float16Array?: new (...args: never[]) => ArrayLike<number> }).Float16Array;
+  return typeof c === 'function' ? c : null;
+}
