@@ -3,7 +3,7 @@
  * for every kernel through the engine, compared with the CPU reference.
  */
 import goldenFile from '../golden/cases.json';
-import { convTranspose2dCpu } from '../../src/cpu.js';
+import { convTransposeCpu } from '../../src/cpu.js';
 import type { Engine } from '../../src/gpu/engine.js';
 import type { EngineConvOptions } from '../../src/gpu/layer.js';
 import type { KernelName } from '../../src/gpu/kernel.js';
@@ -62,7 +62,7 @@ export async function checkCases(
       failures.push(`${c.name}: threw ${r.message}`);
       return;
     }
-    const ref = convTranspose2dCpu(c.input, c.inputShape, c.filter, c.filterShape, c.options);
+    const ref = convTransposeCpu(c.input, c.inputShape, c.filter, c.filterShape, c.options);
     if (r.kernel !== kernel) failures.push(`${c.name}: ran ${r.kernel}, not ${kernel}`);
     if (r.shape.join() !== ref.shape.join()) failures.push(`${c.name}: shape ${r.shape} ≠ ${ref.shape}`);
     const cmp = compare(r.data, ref.data, atol, rtol);
@@ -86,7 +86,7 @@ export async function checkGolden(engine: Engine, kernel: KernelName): Promise<s
         failures.push(`${c.name}: threw ${(e as Error).message}`);
         return;
       }
-      const ref = convTranspose2dCpu(input, c.inputShape, filter, c.filterShape, options);
+      const ref = convTransposeCpu(input, c.inputShape, filter, c.filterShape, options);
       const vsCpu = compare(r.data, ref.data, 1e-4, 1e-4);
       if (!vsCpu.ok) failures.push(`${c.name} vs CPU: ${vsCpu.message}`);
       const vsTorch = compare(r.data, new Float32Array(c.expected), Math.max(c.atol, 1e-4), Math.max(c.rtol, 1e-4));
