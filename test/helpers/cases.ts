@@ -7,7 +7,8 @@ import { convTransposeCpu } from '../../src/cpu.js';
 import type { Engine } from '../../src/gpu/engine.js';
 import type { EngineConvOptions } from '../../src/gpu/layer.js';
 import type { KernelName } from '../../src/gpu/kernel.js';
-import { compare, randomCase, rng, type RandomCase } from './check.js';
+import { roundToHalf, toHalf } from '../../src/half.js';
+import { compare, compareHalf, randomCase, rng, type RandomCase } from './check.js';
 
 /** One golden case, as test/golden/README.md documents. */
 export interface GoldenCase {
@@ -49,7 +50,7 @@ export async function checkCases(
 ): Promise<string[]> {
   const results = await Promise.all(
     cases.map((c) =>
-      engine.convTranspose2d(c.input, c.inputShape, c.filter, c.filterShape, { ...c.options, kernel }).then(
+      engine.convTranspose(c.input, c.inputShape, c.filter, c.filterShape, { ...c.options, kernel }).then(
         (r) => r,
         (e: unknown) => e as Error,
       ),
@@ -94,5 +95,45 @@ export async function checkGolden(engine: Engine, kernel: KernelName): Promise<s
       if (r.shape.join() !== c.outputShape.join()) failures.push(`${c.name}: shape ${r.shape} ≠ ${c.outputShape}`);
     }),
   );
+  return failures;
+}
+
+/**
+ * Failure messages of running `cases` on `kernel` in float16: the data rounded to half, run
+ * with `dtype: 'float16'`, against the float64 CPU reference of the same half-rounded data
+ * within one half ulp (see compareHalf).
+ */
+export async function checkCasesHalf(engine: Engine, kernel: KernelName, cases: RandomCase[]): Promise<string[]> {
+  const half = cases.map((c) => {
+    const options = { ...c.options };
+    if (options.bias) options.bias = roundToHalf(options.bias);
+    return { ...c, input: roundToHalf(c.input), filter: roundToHalf(c.filter), options };
+  });
+  const results = await Promise.all(
+    half.map((c) =>
+      engine
+        .convTranspose(toHalf(c.input), c.inputShape, toHalf(c.filter), c.filterShape, {
+          ...c.options,
+          kernel,
+          dtype: 'float16',
+        })
+        .then(
+          (r) => r,
+          (e: unknown) => e as Error,
+        ),
+    ),
+  );
+  const failures: string[] = [];
+  half.forEach((c, i) => {
+    const r = results[i]!;
+    if (r instanceof Error) {
+      failures.push(`${c.name}: threw ${r.message}`);
+      return;
+    }
+    const ref = convTransposeCpu(c.input, c.inputShape, c.filter, c.filterShape, c.options);
+    if (r.kernel !== kernel) failures.push(`${c.name}: ran ${r.kernel}, not ${kernel}`);
+    const cmp = compareHalf(r.data, ref.data);
+    if (!cmp.ok) failures.push(`${c.name}: ${cmp.message}`);
+  });
   return failures;
 }

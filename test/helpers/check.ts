@@ -263,7 +263,13 @@ export function halfUlp(x: number): number {
  */
 export function compareHalf(actual: Float32Array, reference: Float32Array, atol = 1e-5): CompareResult {
   if (actual.length !== reference.length) {
-    return { ok: false, bad: -1, worst: Infinity, worstIndex: -1, message: `length ${actual.length} ≠ ${reference.length}` };
+    return {
+      ok: false,
+      bad: -1,
+      worst: Infinity,
+      worstIndex: -1,
+      message: `length ${actual.length} ≠ ${reference.length}`,
+    };
   }
   let bad = 0;
   let worst = 0;
