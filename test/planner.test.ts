@@ -4,17 +4,9 @@ import { DeconvError } from '../src/errors.js';
 import { resolveConvTranspose2d } from '../src/geometry.js';
 import { convTranspose2dCpu } from '../src/cpu.js';
 import { extractInput, placeOutput } from '../src/gpu/execute.js';
-import { getKernel } from '../src/gpu/kernels/index.js';
-import {
-  inputRows,
-  issuedMacs,
-  phaseTaps,
-  plan,
-  splitPieces,
-  subGeometry,
-  subpixelConfig,
-  subpixelWorkgroups,
-} from '../src/gpu/planner.js';
+import { getKernel } from '../src/gpu/kernels/registry.js';
+import { phaseTaps, subpixelConfig, subpixelWorkgroups } from '../src/gpu/kernels/subpixel/index.js';
+import { inputRows, issuedMacs, plan, splitPieces, subGeometry } from '../src/gpu/planner.js';
 import { randomCase, rng } from './helpers/check.js';
 
 /** WebGPU's default limits, as a plain object. */

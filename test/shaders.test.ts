@@ -1,40 +1,67 @@
-// CPU-only checks of the WGSL sources: each file documents itself, reflects, and the
-// helper functions WGSL makes every file repeat (it has no includes) stay identical.
+// CPU-only checks of the WGSL: every variant every kernel can be asked for, at every rank and
+// storage, composes, parses, and has the layout the engine binds and fills it with; and every
+// WGSL function is defined once in the sources (shared helpers live in shaders/lib/).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reflectShader } from '../src/gpu/reflect.js';
+import { allKernels, everyShader, STORAGES } from '../src/gpu/kernels/registry.js';
+import { reflectShader } from './helpers/reflect.js';
 
-const dir = join(import.meta.dirname, '..', 'shaders');
-const shaders = readdirSync(dir)
-  .filter((f) => f.endsWith('.wgsl'))
-  .map((f) => ({ name: f, code: readFileSync(join(dir, f), 'utf8') }));
-
-/** The text of `fn name(...) { ... }` up to its closing brace at column 0. */
-function fnText(code: string, name: string): string | null {
-  const start = code.indexOf(`fn ${name}(`);
-  if (start < 0) return null;
-  const end = code.indexOf('\n}\n', start);
-  return code.slice(start, end + 2);
+const root = join(import.meta.dirname, '..');
+/** Files under `dir` (recursively) whose names end with `ext`. */
+function files(dir: string, ext: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : [],
+  );
 }
 
-describe('shaders/*.wgsl (CPU-only)', () => {
-  it('has kernels', () => expect(shaders.length).toBeGreaterThanOrEqual(5));
+describe('generated WGSL (CPU-only)', () => {
+  const shaders = everyShader();
 
-  it.each(shaders.map((s) => [s.name, s.code] as const))('%s opens with a comment and reflects', (_, code) => {
-    expect(code.trimStart().startsWith('//')).toBe(true);
-    const r = reflectShader(code);
-    expect(r.entries.size).toBeGreaterThan(0);
-    expect(r.uniform, 'a `var<uniform> params` block').not.toBeNull();
+  it('every kernel has variants at every rank and storage', () => {
+    for (const k of allKernels()) {
+      for (const rank of [1, 2, 3]) {
+        for (const storage of STORAGES)
+          expect(k.variants(rank, storage).length, `${k.name} ${rank}-D ${storage}`).toBeGreaterThan(0);
+      }
+    }
+    expect(shaders.length).toBeGreaterThan(50);
   });
 
-  it.each(['erf_approx', 'activate', 'linear_id'])('every copy of fn %s is the same', (name) => {
-    const copies = new Map<string, string[]>();
-    for (const s of shaders) {
-      const text = fnText(s.code, name);
-      if (text === null) continue;
-      copies.set(text, [...(copies.get(text) ?? []), s.name]);
+  it.each(shaders.map((s) => [s.key, s] as const))('%s: parses with the layout the engine fills', (_key, s) => {
+    const r = reflectShader(s.code);
+    expect(r.entries.has(s.entryPoint)).toBe(true);
+    // Params: same members, offsets, types and size as the composer computed.
+    const reflected = [...(r.uniform?.members.values() ?? [])].map((m) => [m.name, m.offset, m.type, m.count]);
+    const composed = [...s.uniforms.values()].map((m) => [m.name, m.offset, m.type, m.count]);
+    expect(reflected).toEqual(composed);
+    expect(r.uniform?.size ?? 0).toBe(s.uniformSize);
+    // Bindings: the ones the entry point uses are the declared ones, with the same types.
+    const used = r.entries.get(s.entryPoint)!.bindings.map((b) => [b.name, b.binding, b.type]);
+    const declared = s.bindings.map((b) => [b.name, b.binding, b.type]);
+    for (const b of used) expect(declared).toContainEqual(b);
+    for (const o of s.overrides) expect(r.overrides.has(o), o).toBe(true);
+  });
+
+  it('defines every WGSL function once across the sources (shaders/lib/*.wgsl and the generators)', () => {
+    const sources = [...files(join(root, 'shaders'), '.wgsl'), ...files(join(root, 'src/gpu'), '.ts')];
+    const where = new Map<string, string[]>();
+    for (const f of sources) {
+      const text = readFileSync(f, 'utf8');
+      for (const m of text.matchAll(/(?:^|[\s'`"])fn ([A-Za-z_][A-Za-z0-9_]*)\s*\(/gm)) {
+        const list = where.get(m[1]!) ?? [];
+        if (!list.includes(f)) list.push(f);
+        where.set(m[1]!, list);
+      }
     }
-    expect([...copies.values()], `differing copies of ${name}`).toHaveLength(copies.size ? 1 : 0);
+    // Every shader's entry point is `main`; any other name defined in two files is a copy.
+    const twice = [...where.entries()].filter(([name, fs]) => name !== 'main' && fs.length > 1);
+    expect(twice.map(([n, fs]) => `${n}: ${fs.join(', ')}`)).toEqual([]);
+  });
+
+  it('shared modules open with a comment saying what they provide', () => {
+    for (const f of files(join(root, 'shaders/lib'), '.wgsl')) {
+      expect(readFileSync(f, 'utf8').trimStart().startsWith('//'), f).toBe(true);
+    }
   });
 });

@@ -40,7 +40,11 @@ export function pipelineCount(device: GPUDevice): number {
  * it on first use. The cache key is the shader's variant key plus the override values; the
  * bind group layout comes from the shader's binding list, never written by hand.
  */
-export function getPipeline(device: GPUDevice, shader: ShaderSource, constants: Record<string, number> = {}): PipelineEntry {
+export function getPipeline(
+  device: GPUDevice,
+  shader: ShaderSource,
+  constants: Record<string, number> = {},
+): PipelineEntry {
   const names = Object.keys(constants).sort();
   const key = `${shader.key}|${names.map((n) => `${n}=${constants[n]}`).join(',')}`;
   const cache = cacheOf(device);
@@ -269,7 +273,10 @@ export class CallContext implements KernelContext {
       const shader = spec.shader;
       const entries: GPUBindGroupEntry[] = shader.bindings.map((b) =>
         b.type === 'uniform'
-          ? { binding: b.binding, resource: { buffer: uniformBuffer!, offset: op.uniformOffset, size: uniformBinding(shader) } }
+          ? {
+              binding: b.binding,
+              resource: { buffer: uniformBuffer!, offset: op.uniformOffset, size: uniformBinding(shader) },
+            }
           : { binding: b.binding, resource: { buffer: spec.buffers[b.name]! } },
       );
       const bindGroup = this.device.createBindGroup({ label: shader.label, layout: entry.layout, entries });

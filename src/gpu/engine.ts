@@ -328,7 +328,13 @@ class DeconvEngine implements Engine, LayerHost {
   }
 
   /** The plan of a call: the tuned kernel for 'auto' when there is one, else the planner's choice. */
-  private planCall(rt: Runtime, g: ConvTransposeGeometry, want: KernelName | 'auto', dtype: DType, guard: boolean): Plan {
+  private planCall(
+    rt: Runtime,
+    g: ConvTransposeGeometry,
+    want: KernelName | 'auto',
+    dtype: DType,
+    guard: boolean,
+  ): Plan {
     const env = { software: rt.software, storage: rt.storageOf(dtype), guard };
     const tuned = want === 'auto' ? this.tuner.get(g, dtype) : null;
     if (!tuned || tuned.kernel === 'cpu') return plan(g, rt.limits, { kernel: want, ...env });
@@ -440,8 +446,26 @@ class DeconvEngine implements Engine, LayerHost {
       out = dtype === 'float16' ? new Uint16Array(g.outputSize) : new Float32Array(g.outputSize);
       for (const piece of p.pieces) {
         const pg = piece.geometry;
-        const whole: PlanPiece = { ...piece, n0: 0, n1: pg.batch, oy0: 0, oy1: pg.outSizes[0]!, iy0: 0, iy1: pg.inSizes[0]! };
-        const part = await this.oneShot(rt, kernel, pg, [whole], extractInput(input, g, piece), filter, bias, dtype, guard);
+        const whole: PlanPiece = {
+          ...piece,
+          n0: 0,
+          n1: pg.batch,
+          oy0: 0,
+          oy1: pg.outSizes[0]!,
+          iy0: 0,
+          iy1: pg.inSizes[0]!,
+        };
+        const part = await this.oneShot(
+          rt,
+          kernel,
+          pg,
+          [whole],
+          extractInput(input, g, piece),
+          filter,
+          bias,
+          dtype,
+          guard,
+        );
         placeOutput(out, g, piece, part);
       }
     }
@@ -563,11 +587,19 @@ class DeconvEngine implements Engine, LayerHost {
       invalid('buffer', buffer, 'must be a GPUBuffer');
     }
     if ((buffer.usage & BufferUsage.STORAGE) === 0) {
-      invalid('buffer.usage', buffer.usage, 'must include GPUBufferUsage.STORAGE (the kernels bind tensors as storage)');
+      invalid(
+        'buffer.usage',
+        buffer.usage,
+        'must include GPUBufferUsage.STORAGE (the kernels bind tensors as storage)',
+      );
     }
     const need = args.shape.reduce((p, d) => p * d, dtypeBytes(args.dtype));
     if (buffer.size < need) {
-      invalid('buffer.size', buffer.size, `must be at least the tensor's ${need} bytes (shape ${show(args.shape)}, ${args.dtype})`);
+      invalid(
+        'buffer.size',
+        buffer.size,
+        `must be at least the tensor's ${need} bytes (shape ${show(args.shape)}, ${args.dtype})`,
+      );
     }
     if (buffer.mapState !== 'unmapped') invalid('buffer.mapState', buffer.mapState, "must be 'unmapped'");
     // A buffer of another device shows only as an asynchronous validation error: bind it once.
@@ -649,7 +681,10 @@ function hasMethods(value: unknown, names: readonly string[]): boolean {
 let warnedFallback = false;
 
 /** Validates every engine option (unknown keys, types, ranges) before anything is created. */
-function engineConfig(options: unknown): { o: Partial<Record<(typeof ENGINE_KEYS)[number], unknown>>; valid: ValidEngineOptions } {
+function engineConfig(options: unknown): {
+  o: Partial<Record<(typeof ENGINE_KEYS)[number], unknown>>;
+  valid: ValidEngineOptions;
+} {
   const o = readOptions('options', options, ENGINE_KEYS, 'engine options');
   oneOf('options.fallback', o.fallback, ['cpu', 'none'] as const, 'cpu');
   const autotune = readBoolean('options.autotune', o.autotune, false);
@@ -676,7 +711,11 @@ function engineConfig(options: unknown): { o: Partial<Record<(typeof ENGINE_KEYS
     invalid('options.device', o.device, 'must be a GPUDevice');
   }
   if (o.gpu !== undefined && !hasMethods(o.gpu, ['requestAdapter'])) {
-    invalid('options.gpu', o.gpu, "must be a WebGPU entry point (navigator.gpu, or create([]) of the 'webgpu' package)");
+    invalid(
+      'options.gpu',
+      o.gpu,
+      "must be a WebGPU entry point (navigator.gpu, or create([]) of the 'webgpu' package)",
+    );
   }
   return { o, valid: { software, limits, pool, autotune } };
 }
@@ -712,4 +751,3 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const rt = new Runtime(made.device, valid.software ?? made.software, valid.limits, valid.pool);
   return new DeconvEngine('webgpu', rt, gpu, valid);
 }
-

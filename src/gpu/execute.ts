@@ -54,7 +54,11 @@ export function outputRuns(g: ConvTransposeGeometry, p: PlanPiece): Runs {
 }
 
 /** Copies a piece's input band out of a full CPU input. */
-export function extractInput<T extends Float32Array | Uint16Array>(input: T, g: ConvTransposeGeometry, p: PlanPiece): T {
+export function extractInput<T extends Float32Array | Uint16Array>(
+  input: T,
+  g: ConvTransposeGeometry,
+  p: PlanPiece,
+): T {
   const out = new (input.constructor as new (n: number) => T)(p.geometry.inputSize);
   const r = inputRuns(g, p);
   for (let j = 0; j < r.count; j++) {
@@ -156,7 +160,12 @@ export function encodePieces(
     const input = ctx.scratch(Math.ceil((pg.inputSize * bytes) / 4) * 4, `${kernel.name}:piece-input`);
     copyRuns(ctx, buffers.input, input, inputRuns(g, p), false);
     const output = ctx.scratch(Math.ceil((pg.outputSize * bytes) / 4) * 4, `${kernel.name}:piece-output`);
-    kernel.encode(ctx, pg, { input, filter: buffers.filter, bias: buffers.bias, output }, kernel.choose(pg, ctx).variant);
+    kernel.encode(
+      ctx,
+      pg,
+      { input, filter: buffers.filter, bias: buffers.bias, output },
+      kernel.choose(pg, ctx).variant,
+    );
     copyRuns(ctx, output, buffers.output, outputRuns(g, p), true);
     ctx.recycle();
   }
@@ -177,7 +186,11 @@ export function withFilterLayout<G extends ConvTransposeGeometry>(g: G, layout: 
 }
 
 /** Repacks filter data (float32 values or float16 bits) from `g`'s layout into `layout`. */
-export function packFilter<T extends Float32Array | Uint16Array>(data: T, g: ConvTransposeGeometry, layout: AnyFilterLayout): T {
+export function packFilter<T extends Float32Array | Uint16Array>(
+  data: T,
+  g: ConvTransposeGeometry,
+  layout: AnyFilterLayout,
+): T {
   if (layout === g.filterLayout) return data;
   const [ni, no, ...ks] = filterDims(g.filterLayout, g.filterShape) as [number, number, ...number[]];
   const src = g.filterStrides;

@@ -232,7 +232,11 @@ export class PreparedLayer implements PreparedConvTranspose {
   }
 
   /** The caller's output tensor, checked against the output `g` writes. */
-  private outputTensor<T extends DeviceTensor | HostTensor>(options: unknown, g: ConvTransposeGeometry, x: T): T | null {
+  private outputTensor<T extends DeviceTensor | HostTensor>(
+    options: unknown,
+    g: ConvTransposeGeometry,
+    x: T,
+  ): T | null {
     const o = readOptions('options', options, ['output'] as const, 'run options');
     if (o.output === undefined) return null;
     const out = o.output as T;

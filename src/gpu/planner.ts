@@ -86,8 +86,7 @@ export function subGeometry<G extends ConvTransposeGeometry>(
   const padBegin = g.padding[0]! + oy0 - iy0 * s;
   const full = (inSizes[0]! - 1) * s + g.dilations[0]! * (g.kernelSizes[0]! - 1) + 1;
   const rest = full - padBegin - outSizes[0]!;
-  const spatial = (sizes: number[], c: number) =>
-    g.channelsLast ? [batch, ...sizes, c] : [batch, c, ...sizes];
+  const spatial = (sizes: number[], c: number) => (g.channelsLast ? [batch, ...sizes, c] : [batch, c, ...sizes]);
   const inputSize = batch * g.inChannels * inSizes.reduce((p, x) => p * x, 1);
   const outputSize = batch * g.outChannels * outSizes.reduce((p, x) => p * x, 1);
   const piece: ConvTransposeGeometry = {
@@ -139,7 +138,12 @@ function pieceFits(kernel: Kernel, g: ConvTransposeGeometry, env: KernelEnv): bo
 
 /** The environment of a plan, from options. */
 function envOf(limits: GPUSupportedLimits, options: PlanOptions): KernelEnv {
-  return { limits, software: options.software ?? false, storage: options.storage ?? 'f32', guard: options.guard ?? false };
+  return {
+    limits,
+    software: options.software ?? false,
+    storage: options.storage ?? 'f32',
+    guard: options.guard ?? false,
+  };
 }
 
 /**
@@ -216,6 +220,14 @@ export function kernelByName(name: KernelName, kernels: readonly Kernel[] = allK
   const k = kernels.find((x) => x.name === name);
   if (!k) throw new DeconvError('INVALID_ARGUMENT', `options.kernel = "${name}": not available`, 'options.kernel');
   return k;
+}
+
+/**
+ * Multiply-adds a kernel issues for `g` (with a variant: as that variant runs them, empty
+ * lanes and inserted zeros included; without one, for the kernel's algorithm).
+ */
+export function issuedMacs(name: KernelName, g: ConvTransposeGeometry, variant?: object): number {
+  return kernelByName(name).issuedMacs(g, variant as VariantKey | undefined);
 }
 
 /** Checks a kernel option: 'auto' or a kernel name. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallContext, foldWorkgroups, pipelineCount } from '../../src/gpu/context.js';
-import { reflectShader } from '../../src/gpu/reflect.js';
+import { reflectShader, shaderFromWgsl } from '../helpers/reflect.js';
 import { getDevice, withErrorScopes } from '../helpers/gpu.js';
 
 // A test shader: each invocation writes a value derived from every uniform type,
@@ -80,8 +80,7 @@ describe('CallContext', () => {
       device.queue.writeBuffer(srcBuf, 0, src);
       const dst = ctx.scratch(n * 4, 'test:dst');
       const spec = {
-        label: 'test',
-        code,
+        shader: shaderFromWgsl(code, 'test'),
         constants: { BASE: 0.5 },
         uniforms: { total: n, shift: -3, scale: 2, pair: [4, 7] },
         buffers: { src: srcBuf, dst },
@@ -98,7 +97,7 @@ describe('CallContext', () => {
       const s2 = ctx2.scratch(n * 4, 'test:src');
       const d2 = ctx2.scratch(n * 4, 'test:dst');
       ctx2.dispatch({ ...spec, buffers: { src: s2, dst: d2 } });
-      ctx2.dispatch({ label: 'test:fill', code, entryPoint: 'fill', buffers: { dst: d2 }, workgroups: n });
+      ctx2.dispatch({ shader: shaderFromWgsl(code, 'test:fill', 'fill'), buffers: { dst: d2 }, workgroups: n });
       const enc = device.createCommandEncoder();
       ctx2.encode(enc);
       device.queue.submit([enc.finish()]);
@@ -125,7 +124,9 @@ describe('CallContext', () => {
   it('rejects unknown uniform members and missing buffers', () => {
     const ctx = new CallContext(device);
     const dst = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
-    expect(() => ctx.dispatch({ label: 't', code, uniforms: { nope: 1 }, buffers: { dst }, workgroups: 1 })).toThrow(
+    expect(() =>
+      ctx.dispatch({ shader: shaderFromWgsl(code, 't'), uniforms: { nope: 1 }, buffers: { dst }, workgroups: 1 }),
+    ).toThrow(
       /src|nope/,
     );
     dst.destroy();

@@ -179,7 +179,7 @@ describe('invalid input → DeconvError, on the GPU and CPU paths', () => {
         'filter' in b ? b.filter : w(),
         'filterShape' in b ? b.filterShape : [2, 3, 3, 3],
         'options' in b ? b.options : {},
-      ] as Parameters<Engine['convTranspose2d']>;
+      ] as Parameters<typeof convTranspose2dCpu>;
       await withErrorScopes(device, async () => {
         for (const [where, run] of [
           ['gpu engine', () => gpu.convTranspose2d(...args)],

@@ -1,5 +1,7 @@
 /** The kernels of the library. Imports kernel modules only; the planner ranks what it lists. */
 import type { Kernel, KernelName } from '../kernel.js';
+import type { ShaderSource } from '../shader/compose.js';
+import type { Storage } from '../shader/storage.js';
 import { subpixelKernel } from './subpixel/index.js';
 
 const KERNELS: readonly Kernel[] = [subpixelKernel];
@@ -15,3 +17,22 @@ export function getKernel(name: KernelName): Kernel {
   if (!k) throw new Error(`no kernel '${name}'`);
   return k;
 }
+
+/**
+ * Every composed shader of every kernel's variants at every spatial rank and storage: what
+ * `npm run shaders:dump` writes and the layout test parses.
+ */
+export function everyShader(): ShaderSource[] {
+  const seen = new Map<string, ShaderSource>();
+  for (const k of KERNELS) {
+    for (const rank of [1, 2, 3]) {
+      for (const storage of STORAGES) {
+        for (const v of k.variants(rank, storage)) for (const s of v.shaders) seen.set(s.key, s);
+      }
+    }
+  }
+  return [...seen.values()];
+}
+
+/** Every storage a kernel supports. */
+export const STORAGES: readonly Storage[] = ['f32', 'f16', 'f16-packed'];

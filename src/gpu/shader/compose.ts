@@ -102,7 +102,8 @@ export function checkKey(label: string, key: Readonly<Record<string, KeyValue>>)
       typeof v === 'boolean' ||
       (typeof v === 'number' && Number.isSafeInteger(v)) ||
       (typeof v === 'string' && /^[a-z0-9-]{1,24}$/.test(v));
-    if (!ok || !/^[a-zA-Z][a-zA-Z0-9]*$/.test(k)) throw new Error(`${label}: variant key ${k} = ${String(v)} is not valid`);
+    if (!ok || !/^[a-zA-Z][a-zA-Z0-9]*$/.test(k))
+      throw new Error(`${label}: variant key ${k} = ${String(v)} is not valid`);
   }
 }
 

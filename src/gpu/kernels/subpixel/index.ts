@@ -147,13 +147,7 @@ export function tiledVectorModes(
 function configs(rank: number): SubpixelConfig[] {
   const base = { wg: 64, wx: 0, wy: 0, tk: 0 };
   const blocks: SubpixelConfig[] = (
-    [
-      [8, 8, 1],
-      [8, 4, 1],
-      [4, 8, 1],
-      [4, 4, 1],
-      ...(rank >= 2 ? [[8, 4, 2] as const] : []),
-    ] as const
+    [[8, 8, 1], [8, 4, 1], [4, 8, 1], [4, 4, 1], ...(rank >= 2 ? [[8, 4, 2] as const] : [])] as const
   ).map(([channels, pixels, rows]) => ({ variant: 'register', channels, pixels, rows, ...base }));
   return [
     ...blocks,
@@ -196,7 +190,10 @@ export const subpixelKernel: Kernel = {
     return [false, true].flatMap((guard) =>
       configs(rank)
         .filter((c) => !(guard && c.variant === 'tiled'))
-        .map((c) => ({ variant: variantOf(c, rank, { storage, guard }), shaders: [shaderOf(c, rank, storage, guard)] })),
+        .map((c) => ({
+          variant: variantOf(c, rank, { storage, guard }),
+          shaders: [shaderOf(c, rank, storage, guard)],
+        })),
     );
   },
 };

@@ -35,7 +35,6 @@ export interface SubpixelConfig {
   tk: number;
 }
 
-
 /** Relative rate (both adapter classes: subpixel is the unit the other kernels are measured in). */
 const RATE = 1.0;
 /**

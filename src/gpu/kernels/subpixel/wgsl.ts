@@ -195,8 +195,7 @@ function columnLoop(k: RegisterKey): string[] {
   lines.push('  let wk = wrow + kw * params.w_w;');
   for (let h = 0; h < H; h++) lines.push(`  let wb${h} = vec4<u32>(wk) + cols${h} * params.w_o;`);
   lines.push('  var xo = c0 * x_c;', '  var wo = c0 * w_i;');
-  const target = (i: number, lane: number, h: number) =>
-    acc(P, Math.floor(i / groups), (i % groups) * 4 + lane, h);
+  const target = (i: number, lane: number, h: number) => acc(P, Math.floor(i / groups), (i % groups) * 4 + lane, h);
   const allIn = [...Array(groups).keys()].map((g) => `all(vc${g})`).join(' && ');
   const inside = R === 1 ? allIn : `${allIn} && va && vb`;
   lines.push(`  if (${inside}) {`, ...indent(channelLoop(pix, H, target, 'none'), 2));
@@ -232,7 +231,10 @@ function rowPairBorders(H: number): string[] {
     '} else if (all(vc0) && va != vb) {',
     '  let ir = select(ib10, ib00, va);',
     ...indent(accumulators(temps(4)), 1),
-    ...indent(channelLoop(one, H, (_i, lane, h) => tmp(lane, h), 'none'), 1),
+    ...indent(
+      channelLoop(one, H, (_i, lane, h) => tmp(lane, h), 'none'),
+      1,
+    ),
     `  if (va) { ${add(row(0), [0, 1, 2, 3], [0, 1, 2, 3])} }`,
     `  else { ${add(row(1), [0, 1, 2, 3], [0, 1, 2, 3])} }`,
     '} else if (vc0.x != vc0.w && vc0.y && vc0.z) {',
@@ -241,7 +243,10 @@ function rowPairBorders(H: number): string[] {
     '  let i3a = vec3<u32>(rowa) + xc3;',
     '  let i3b = vec3<u32>(rowb) + xc3;',
     ...indent(accumulators(temps(6)), 1),
-    ...indent(channelLoop(three, H, (i, lane, h) => tmp(3 * i + lane, h), 'none'), 1),
+    ...indent(
+      channelLoop(three, H, (i, lane, h) => tmp(3 * i + lane, h), 'none'),
+      1,
+    ),
     `  if (va && shift) { ${add(row(0), [0, 1, 2], [1, 2, 3])} }`,
     `  else if (va) { ${add(row(0), [0, 1, 2], [0, 1, 2])} }`,
     `  if (vb && shift) { ${add(row(1), [3, 4, 5], [1, 2, 3])} }`,
@@ -264,15 +269,21 @@ function registerStores(k: RegisterKey, outer: string[]): string[] {
     lines.push('let nco0 = nco;');
   }
   const rowBase = (r: number) =>
-    ['n * params.y_n', ...outer.map((L) => `${r === 1 && L === outer[outer.length - 1] ? `${L}b` : `o${L}`} * params.y_${L}`)].join(' + ');
+    [
+      'n * params.y_n',
+      ...outer.map((L) => `${r === 1 && L === outer[outer.length - 1] ? `${L}b` : `o${L}`} * params.y_${L}`),
+    ].join(' + ');
   for (let r = 0; r < R; r++) {
     const stores = [`let yr${r} = ${rowBase(r)};`];
     for (let p = 0; p < P; p++) {
       for (let h = 0; h < C / 4; h++) {
-        stores.push(`store4(yr${r}, xs + ${p}u * params.s_w, co0${h ? ' + 4u' : ''}, nco${h}, ${acc(P, r, p, h)}, bv${h});`);
+        stores.push(
+          `store4(yr${r}, xs + ${p}u * params.s_w, co0${h ? ' + 4u' : ''}, nco${h}, ${acc(P, r, p, h)}, bv${h});`,
+        );
       }
     }
-    if (r === 1) lines.push(`if (${outer[outer.length - 1]}b < params.o_${outer[outer.length - 1]}) {`, ...indent(stores, 1), '}');
+    if (r === 1)
+      lines.push(`if (${outer[outer.length - 1]}b < params.o_${outer[outer.length - 1]}) {`, ...indent(stores, 1), '}');
     else lines.push(...stores);
   }
   return lines;
@@ -292,12 +303,20 @@ function threadIndex(outer: string[], rows: number): string[] {
   ];
   const inner = [...outer].reverse();
   for (const L of inner) lines.push(`let j${L} = rest % params.b_${L};`, `rest = rest / params.b_${L};`);
-  lines.push('let n = rest % params.batch;', 'rest = rest / params.batch;', 'let pw = rest % params.s_w;', 'rest = rest / params.s_w;');
+  lines.push(
+    'let n = rest % params.batch;',
+    'rest = rest / params.batch;',
+    'let pw = rest % params.s_w;',
+    'rest = rest / params.s_w;',
+  );
   for (const L of inner) lines.push(`let p${L} = rest % params.s_${L};`, `rest = rest / params.s_${L};`);
   const rowAxis = outer[outer.length - 1];
   for (const L of outer) {
     const pair = rows === 2 && L === rowAxis;
-    lines.push(`let o${L} = p${L} + j${L} * ${pair ? '2u * ' : ''}params.s_${L};`, `if (o${L} >= params.o_${L}) { return; }`);
+    lines.push(
+      `let o${L} = p${L} + j${L} * ${pair ? '2u * ' : ''}params.s_${L};`,
+      `if (o${L} >= params.o_${L}) { return; }`,
+    );
     if (pair) lines.push(`let ${L}b = o${L} + params.s_${L};`);
     lines.push(
       `let q${L} = o${L} + params.p_${L};`,
@@ -374,7 +393,8 @@ export function registerShader(k: RegisterKey): ShaderSpec {
     inner = [`let xrow = ${xr};`, `let wrow = ${wr};`, ...inner];
   }
   const accNames: string[] = [];
-  for (let r = 0; r < k.rows; r++) for (let h = 0; h < H; h++) for (let p = 0; p < P; p++) accNames.push(acc(P, r, p, h));
+  for (let r = 0; r < k.rows; r++)
+    for (let h = 0; h < H; h++) for (let p = 0; p < P; p++) accNames.push(acc(P, r, p, h));
   const cols = [...Array(H).keys()].map(
     (h) => `let cols${h} = min(vec4<u32>(cl0 + ${4 * h}u) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cog - 1u));`,
   );
@@ -391,7 +411,7 @@ export function registerShader(k: RegisterKey): ShaderSpec {
         ...threadIndex(outer, k.rows),
         'let grp = cb / params.cbg;',
         `let cl0 = (cb % params.cbg) * ${k.channels}u;`,
-        '// Channels past the group\'s end read a clamped weight and are never stored.',
+        "// Channels past the group's end read a clamped weight and are never stored.",
         ...cols,
         'let ci0 = grp * params.cig;',
         ...columnSetup(P),
@@ -402,8 +422,8 @@ export function registerShader(k: RegisterKey): ShaderSpec {
         'let w_i = params.w_i;',
         'let x_w = params.x_w;',
         '// Each thread starts its input-channel loop at its own channel c0 and wraps around. With',
-        '// packed filters a thread\'s weight rows lie cig floats apart; when cig is a power of two,',
-        '// equal starts put every lane\'s rows in the same few L1 sets (conflict misses on a CPU adapter).',
+        "// packed filters a thread's weight rows lie cig floats apart; when cig is a power of two,",
+        "// equal starts put every lane's rows in the same few L1 sets (conflict misses on a CPU adapter).",
         'let c0 = (cb * 16u) % cig;',
         'let cwrap = cig - 1u - c0;',
         'let xr = n * params.x_n + ci0 * params.x_c;',
@@ -460,7 +480,12 @@ export function depthwiseShader(k: DepthwiseKey): ShaderSpec {
   checkKey('subpixel:depthwise', k as unknown as Record<string, string | number | boolean>);
   const L = axisLetters(k.rank);
   const outer = L.slice(0, -1);
-  const index = ['let xb = t % params.b_w;', 'var rest = t / params.b_w;', 'let pw = rest % params.s_w;', 'rest = rest / params.s_w;'];
+  const index = [
+    'let xb = t % params.b_w;',
+    'var rest = t / params.b_w;',
+    'let pw = rest % params.s_w;',
+    'rest = rest / params.s_w;',
+  ];
   for (const a of [...outer].reverse()) {
     index.push(`let o${a} = rest % params.o_${a};`, `rest = rest / params.o_${a};`);
   }
@@ -581,8 +606,14 @@ export function tiledShader(k: TiledKey): ShaderSpec {
       '  if (gm < m_total && gk < k_total) {',
       '    let c = gk % params.cig;',
       '    let n = gm / plane;',
-      ...indent(split('pix', 'gm % plane', 'count', (a) => `m${a}`), 2),
-      ...indent(split('tap', 'gk / params.cig', 'taps', (a) => `t${a}`), 2),
+      ...indent(
+        split('pix', 'gm % plane', 'count', (a) => `m${a}`),
+        2,
+      ),
+      ...indent(
+        split('tap', 'gk / params.cig', 'taps', (a) => `t${a}`),
+        2,
+      ),
       ...L.map((a) => `    let i${a} = i32(m${a}) + a${a}.base - i32(t${a} * a${a}.e);`),
       `    if (${L.map((a) => `i${a} >= 0 && u32(i${a}) < params.i_${a}`).join(' && ')}) {`,
       vec ? `      v = ld4_input((${inputIndex}) / 4u);` : `      v = ld_input(${inputIndex});`,
@@ -611,7 +642,10 @@ export function tiledShader(k: TiledKey): ShaderSpec {
       `  var v = ${vec ? 'vec4<f32>(0.0)' : '0.0'};`,
       '  if (col < params.cog && gk < k_total) {',
       '    let c = gk % params.cig;',
-      ...indent(split('tap', 'gk / params.cig', 'taps', (a) => `t${a}`), 2),
+      ...indent(
+        split('tap', 'gk / params.cig', 'taps', (a) => `t${a}`),
+        2,
+      ),
       vec ? `    v = ld4_weights((${wIndex}) / 4u);` : `    v = ld_weights(${wIndex});`,
       '  }',
       ...(vec
@@ -679,7 +713,10 @@ export function tiledShader(k: TiledKey): ShaderSpec {
         '  let gm = mt * TM + lid3.x + i * WX;',
         '  if (gm >= m_total) { break; }',
         '  let n = gm / plane;',
-        ...indent(split('pix', 'gm % plane', 'count', (a) => `m${a}`), 1),
+        ...indent(
+          split('pix', 'gm % plane', 'count', (a) => `m${a}`),
+          1,
+        ),
         `  let base = n * params.y_n + ${L.map((a) => `(a${a}.o0 + m${a} * params.s_${a}) * params.y_${a}`).join(' + ')};`,
         '  for (var j = 0u; j < 4u; j++) {',
         '    let col = nt * TN + lid3.y + j * WY;',

@@ -1,5 +1,5 @@
 import { WgslReflect, ResourceType, type VariableInfo } from 'wgsl_reflect/wgsl_reflect.module.js';
-import type { ShaderSource } from './shader/compose.js';
+import type { ShaderSource } from '../../src/gpu/shader/compose.js';
 
 /** Scalar type of a uniform member (vectors are `count` of these). */
 export type UniformScalar = 'u32' | 'i32' | 'f32';
