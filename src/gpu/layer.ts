@@ -147,9 +147,11 @@ export class PreparedLayer implements PreparedConvTranspose {
     this.guard = hasNonFinite(this.filter);
     const bias = o.bias as Float32Array | undefined;
     this.bias = bias ? readData('options.bias', bias, [bias.length], dtype) : null;
-    const { kernel: _k, dtype: _d, bias: _b, ...rest } = o;
-    // The canonical options with the bias as the layer stores it (float16-rounded for float16).
-    this.options = { ...(rest as ConvTransposeOptions), ...(this.bias ? { bias: valuesOf(this.bias) } : {}) };
+    // The canonical options (without the engine's keys) with the bias as the layer stores it
+    // (float16-rounded for float16).
+    const canonical: Record<string, unknown> = { ...o };
+    for (const key of ['kernel', 'dtype', 'bias']) delete canonical[key];
+    this.options = { ...(canonical as ConvTransposeOptions), ...(this.bias ? { bias: valuesOf(this.bias) } : {}) };
   }
 
   get destroyed(): boolean {

@@ -133,7 +133,10 @@ function layout(spec: ShaderSpec, modules: readonly ModuleName[]): UniformMember
   const add = (name: string, type: Scalar) => {
     if (!members.some((m) => m.name === name)) members.push({ name, offset: 4 * members.length, type, count: 1 });
   };
-  for (const u of spec.uniforms) typeof u === 'string' ? add(u, 'u32') : add(u[0], u[1]);
+  for (const u of spec.uniforms) {
+    if (typeof u === 'string') add(u, 'u32');
+    else add(u[0], u[1]);
+  }
   for (const m of modules) for (const [name, type] of MODULES[m].uniforms) add(name, type);
   return members;
 }
