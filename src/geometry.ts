@@ -14,7 +14,7 @@ import type {
   InputLayout,
   TensorStrides,
 } from './types.js';
-import { MAX_INDEX, checkElements, oneOf, readInt, readInts, readNumber, readOptions, readShape } from './validate.js';
+import { MAX_ELEMENTS, MAX_INDEX, oneOf, product, readInt, readInts, readNumber, readOptions, readShape } from './validate.js';
 
 export { checkData } from './validate.js';
 
@@ -362,7 +362,14 @@ export function resolveConvTranspose(
   const leakyReluAlpha = readNumber('options.leakyReluAlpha', o.leakyReluAlpha, 0.01);
 
   const outputShape = channelsLast ? [batch, ...outSizes, outChannels] : [batch, outChannels, ...outSizes];
-  const outputSize = checkElements('outputShape', outputShape);
+  const outputSize = product(outputShape);
+  if (outputSize > MAX_ELEMENTS) {
+    invalid(
+      'inputShape',
+      inShape,
+      `gives an output of shape ${show(outputShape)}, more than 2^32 − 1 elements (GPU indices and typed arrays cannot hold it)`,
+    );
+  }
   const inChannelsPerGroup = inChannels / groups;
   let usefulMacs = batch * outChannels * inChannelsPerGroup;
   inSizes.forEach((n, a) => {

@@ -59,7 +59,7 @@ export function readInts(param: string, value: unknown, lengths: readonly number
   for (let i = 0; i < value.length; i++) {
     if (!(i in value)) invalid(`${param}[${i}]`, undefined, 'is a hole in the array; every element must be given');
     const v = value[i];
-    if (!isInt(v, min)) invalid(`${param}[${i}]`, v, `must be one of ${count}${what} (each at most 2^31 − 1)`);
+    if (!isInt(v, min)) invalid(`${param}[${i}]`, v, intRule(min));
     out.push(v);
   }
   return out;

@@ -178,15 +178,18 @@ export interface Engine {
    * one runs the cost model's choice (`run` is synchronous and never waits for tuning:
    * call {@link Engine.autotune} first), switching once it is tuned. With `dtype: 'float16'`
    * the weights and bias are stored as half and the layer takes and returns float16 tensors.
+   * The filter may be data, or a tensor of this engine (weights already on the GPU, e.g.
+   * `engine.wrap` of another library's weight buffer): the layer copies it and repacks it on
+   * the GPU, and checks it there for ±∞/NaN.
    */
   createConvTranspose(
-    filter: Float32Array | Uint16Array,
+    filter: Float32Array | Uint16Array | GPUTensor,
     filterShape: readonly number[],
     options?: EngineConvOptions,
   ): PreparedConvTranspose;
   /** {@link Engine.createConvTranspose} for 4-D filters and inputs. */
   createConvTranspose2d(
-    filter: Float32Array | Uint16Array,
+    filter: Float32Array | Uint16Array | GPUTensor,
     filterShape: readonly number[],
     options?: EngineConvOptions,
   ): PreparedConvTranspose2d;
@@ -623,7 +626,7 @@ class DeconvEngine implements Engine, LayerHost {
   }
 
   createConvTranspose(
-    filter: Float32Array | Uint16Array,
+    filter: Float32Array | Uint16Array | GPUTensor,
     filterShape: readonly number[],
     options: EngineConvOptions = {},
   ): PreparedConvTranspose {
@@ -632,7 +635,7 @@ class DeconvEngine implements Engine, LayerHost {
   }
 
   createConvTranspose2d(
-    filter: Float32Array | Uint16Array,
+    filter: Float32Array | Uint16Array | GPUTensor,
     filterShape: readonly number[],
     options: EngineConvOptions = {},
   ): PreparedConvTranspose2d {
@@ -720,6 +723,25 @@ function engineConfig(options: unknown): {
   return { o, valid: { software, limits, pool, autotune } };
 }
 
+function engineOn(device: GPUDevice, valid: ValidEngineOptions): Engine {
+  const info = (device as unknown as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  const rt = new Runtime(device, valid.software ?? isSoftwareInfo(info), valid.limits, valid.pool);
+  return new DeconvEngine('webgpu', rt, null, valid);
+}
+
+/**
+ * An engine on a ready device, made synchronously (for code that cannot wait, such as a
+ * kernel registered into another library). Options as {@link createEngine}'s but `gpu`.
+ */
+export function engineOnDevice(device: GPUDevice, options: Omit<EngineOptions, 'gpu' | 'device'> = {}): Engine {
+  const { o, valid } = engineConfig(options);
+  if (o.gpu !== undefined || o.device !== undefined) invalid('options', options, 'takes no gpu or device: the device is the first argument');
+  if (!hasMethods(device, ['createBuffer', 'createComputePipeline', 'pushErrorScope'])) {
+    invalid('device', device, 'must be a GPUDevice');
+  }
+  return engineOn(device, valid);
+}
+
 /**
  * Creates an engine. In a browser it uses `navigator.gpu`; in Node pass the `gpu` object of
  * the `webgpu` package, or a ready `device`. Without WebGPU the engine runs the CPU reference
@@ -729,12 +751,7 @@ function engineConfig(options: unknown): {
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const { o, valid } = engineConfig(options);
   const fallback = o.fallback ?? 'cpu';
-  if (o.device !== undefined) {
-    const device = o.device as GPUDevice;
-    const info = (device as unknown as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    const rt = new Runtime(device, valid.software ?? isSoftwareInfo(info), valid.limits, valid.pool);
-    return new DeconvEngine('webgpu', rt, null, valid);
-  }
+  if (o.device !== undefined) return engineOn(o.device as GPUDevice, valid);
   const gpu = (o.gpu as GPU | undefined) ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu ?? null;
   const made = gpu ? await requestDevice(gpu) : 'no WebGPU entry point (navigator.gpu or options.gpu)';
   if (typeof made === 'string') {

@@ -1,4 +1,4 @@
-import { BufferUsage } from './flags.js';
+import { BufferUsage, MapMode } from './flags.js';
 import { convTransposeResolved } from '../cpu.js';
 import { DeconvError, invalid, show } from '../errors.js';
 import { FILTER_LAYOUTS, INPUT_LAYOUTS, OPTION_KEYS, filterDims, resolveConvTranspose } from '../geometry.js';
@@ -10,6 +10,7 @@ import { hasNonFinite, readData, valuesOf, writeData, type StoredData } from './
 import { encodePieces, packFilter, withFilterLayout } from './execute.js';
 import type { Kernel, KernelName } from './kernel.js';
 import { checkKernelName, kernelByName, plan, splitPieces, type PlanPiece } from './planner.js';
+import { encodeFiniteCheck, encodeRepack } from './repack.js';
 import type { Runtime } from './runtime.js';
 import { DeviceTensor, HostTensor, dtypeBytes, type DType, type GPUTensor } from './tensor.js';
 
@@ -95,18 +96,29 @@ export function engineOptions(o: Partial<Record<(typeof OPTION_KEYS)[number], un
   };
 }
 
-/** A prepared layer: weights validated and copied once, packed per kernel layout once per device. */
+/** A filter that was a GPU tensor: the layer's own copy, on the device it was made on. */
+interface GpuFilter {
+  rt: Runtime;
+  buffer: GPUBuffer;
+}
+
+/**
+ * A prepared layer: weights validated and copied once, packed per kernel layout once per
+ * device. Weights given as a GPU tensor (engine.wrap of another library's weight) are copied
+ * and repacked on the GPU, and checked there for ±∞/NaN.
+ */
 export class PreparedLayer implements PreparedConvTranspose {
   readonly dtype: DType;
   private readonly host: LayerHost;
-  /** The filter in its storage form (float32 values or float16 bits), in the caller's layout. */
-  private readonly filter: StoredData;
+  /** The filter in its storage form (float32 values or float16 bits), in the caller's layout; null for a GPU filter. */
+  private readonly filter: StoredData | null;
+  private readonly gpuFilter: GpuFilter | null = null;
   private readonly filterShape: number[];
   private readonly options: ConvTransposeOptions;
   private readonly bias: StoredData | null;
   private readonly kernel: KernelName | 'auto';
-  /** The filter holds ±∞ or NaN: kernels must keep inserted zeros from meeting it. */
-  private readonly guard: boolean;
+  /** The filter may hold ±∞ or NaN: kernels must keep inserted zeros from meeting it. */
+  private guard: boolean;
   /** 4 for a layer made by createConvTranspose2d (4-D inputs only), else null. */
   private readonly inputRank: number | null;
   private readonly states = new Map<Runtime, DeviceState>();
@@ -123,7 +135,17 @@ export class PreparedLayer implements PreparedConvTranspose {
     const { kernel, dtype } = engineOptions(o);
     const shape = readShape('filterShape', filterShape, inputRank ? [inputRank] : [3, 4, 5]);
     const rank = shape.length - 2;
-    this.filter = readData('filter', filter, shape, dtype);
+    if (filter instanceof DeviceTensor || filter instanceof HostTensor) {
+      if (filter.owner !== host.owner) invalid('filter', filter, 'must be a tensor of this engine');
+      if (filter.dtype !== dtype) invalid('filter.dtype', filter.dtype, `must be the layer's dtype ('${dtype}')`);
+      if (filter.shape.length !== shape.length || filter.shape.some((d, i) => d !== shape[i])) {
+        invalid('filter.shape', filter.shape, `must equal filterShape ${show(shape)}`);
+      }
+    }
+    this.filter =
+      filter instanceof DeviceTensor
+        ? null
+        : readData('filter', filter instanceof HostTensor ? filter.data('filter') : filter, shape, dtype);
     // Validate the options now against a synthetic input with the filter's channels;
     // only the size-dependent rules wait for the real input.
     const layout = o.filterLayout ?? FILTER_LAYOUTS[rank]![0];
@@ -144,7 +166,7 @@ export class PreparedLayer implements PreparedConvTranspose {
     this.kernel = kernel;
     this.filterShape = shape;
     this.inputRank = inputRank;
-    this.guard = hasNonFinite(this.filter);
+    this.guard = this.filter ? hasNonFinite(this.filter) : true;
     const bias = o.bias as Float32Array | undefined;
     this.bias = bias ? readData('options.bias', bias, [bias.length], dtype) : null;
     // The canonical options (without the engine's keys) with the bias as the layer stores it
@@ -152,6 +174,52 @@ export class PreparedLayer implements PreparedConvTranspose {
     const canonical: Record<string, unknown> = { ...o };
     for (const key of ['kernel', 'dtype', 'bias']) delete canonical[key];
     this.options = { ...(canonical as ConvTransposeOptions), ...(this.bias ? { bias: valuesOf(this.bias) } : {}) };
+    if (filter instanceof DeviceTensor) this.gpuFilter = this.copyGpuFilter(filter, shape);
+  }
+
+  /** Copies a GPU filter into the layer's own buffer and starts its ±∞/NaN check. */
+  private copyGpuFilter(filter: DeviceTensor, shape: number[]): GpuFilter {
+    const rt = this.host.runtime();
+    if (filter.runtime !== rt) throw filter.runtime.lostError();
+    const src = filter.gpuBuffer('filter');
+    const bytes = Math.ceil((shape.reduce((p, d) => p * d, 1) * dtypeBytes(this.dtype)) / 4) * 4;
+    let buffer: GPUBuffer | null = null;
+    let flag: GPUBuffer | null = null;
+    const { errors } = rt.scoped(() => {
+      buffer = rt.create(bytes, BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC, 'layer:weights');
+      flag = rt.create(16, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, 'layer:finite');
+      const ctx = new CallContext(rt.device, { limits: rt.limits, storage: rt.storageOf(this.dtype), allocator: rt });
+      ctx.copy(src, 0, buffer, 0, bytes);
+      encodeFiniteCheck(ctx, buffer, flag, shape.reduce((p, d) => p * d, 1));
+      const enc = rt.device.createCommandEncoder({ label: 'layer:weights' });
+      enc.clearBuffer(flag);
+      ctx.encode(enc);
+      rt.device.queue.submit([enc.finish()]);
+      ctx.release();
+    });
+    // Once the check shows the filter is finite, later plans drop the guard.
+    const staging = rt.create(16, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'layer:finite-read');
+    Promise.all([filter.ready, errors])
+      .then(() => {
+        const enc = rt.device.createCommandEncoder();
+        enc.copyBufferToBuffer(flag!, 0, staging, 0, 16);
+        rt.device.queue.submit([enc.finish()]);
+        return rt.guard(staging.mapAsync(MapMode.READ));
+      })
+      .then(() => {
+        const finite = new Float32Array(staging.getMappedRange())[0] === 0;
+        staging.unmap();
+        if (finite && !this.isDestroyed) {
+          this.guard = false;
+          for (const st of this.states.values()) st.plans.clear();
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        rt.destroy(staging);
+        rt.destroy(flag!);
+      });
+    return { rt, buffer: buffer! };
   }
 
   get destroyed(): boolean {
@@ -215,9 +283,27 @@ export class PreparedLayer implements PreparedConvTranspose {
   private packedFilter(rt: Runtime, st: DeviceState, sp: ShapePlan): GPUBuffer {
     const layout = sp.kernel.preferredFilterLayout(sp.g.rank);
     let buf = st.filters.get(layout);
+    const source = (this.options.filterLayout ?? FILTER_LAYOUTS[sp.g.rank]![0])!;
+    if (!buf && !this.filter) {
+      const gpu = this.gpuFilter!;
+      if (gpu.rt !== rt) {
+        throw new DeconvError('DEVICE_LOST', 'layer: its weights were a GPU tensor of a device that was lost', 'layer');
+      }
+      if (layout === source) buf = gpu.buffer;
+      else {
+        buf = rt.create(gpu.buffer.size, BufferUsage.STORAGE | BufferUsage.COPY_DST, `${sp.kernel.name}:weights`);
+        const ctx = new CallContext(rt.device, { limits: rt.limits, storage: rt.storageOf(this.dtype), allocator: rt });
+        encodeRepack(ctx, gpu.buffer, buf, this.filterShape, source, layout);
+        const enc = rt.device.createCommandEncoder({ label: 'layer:repack' });
+        ctx.encode(enc);
+        rt.device.queue.submit([enc.finish()]);
+        ctx.release();
+      }
+      st.filters.set(layout, buf);
+    }
     if (!buf) {
-      const original = withFilterLayout(sp.g, (this.options.filterLayout ?? FILTER_LAYOUTS[sp.g.rank]![0])!);
-      const data = packFilter(this.filter, original, layout);
+      const original = withFilterLayout(sp.g, source);
+      const data = packFilter(this.filter!, original, layout);
       buf = rt.create(data.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST, `${sp.kernel.name}:weights`);
       writeData(rt.device, buf, data);
       st.filters.set(layout, buf);
@@ -274,7 +360,7 @@ export class PreparedLayer implements PreparedConvTranspose {
     const g = this.geometry(x.shape, 'x.shape');
     if (x instanceof HostTensor) {
       const given = this.outputTensor(options, g, x);
-      const raw = convTransposeResolved(g, x.data('x'), valuesOf(this.filter));
+      const raw = convTransposeResolved(g, x.data('x'), valuesOf(this.filter!));
       const out = this.dtype === 'float16' ? roundToHalf(raw) : raw;
       if (given) {
         given.assign(out);
@@ -331,6 +417,7 @@ export class PreparedLayer implements PreparedConvTranspose {
       for (const b of st.filters.values()) rt.destroy(b);
       rt.destroy(st.bias);
     }
+    if (this.gpuFilter) this.gpuFilter.rt.destroy(this.gpuFilter.buffer);
     this.states.clear();
   }
 }
