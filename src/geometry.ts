@@ -14,7 +14,17 @@ import type {
   InputLayout,
   TensorStrides,
 } from './types.js';
-import { MAX_ELEMENTS, MAX_INDEX, oneOf, product, readInt, readInts, readNumber, readOptions, readShape } from './validate.js';
+import {
+  MAX_ELEMENTS,
+  MAX_INDEX,
+  oneOf,
+  product,
+  readInt,
+  readInts,
+  readNumber,
+  readOptions,
+  readShape,
+} from './validate.js';
 
 export { checkData } from './validate.js';
 

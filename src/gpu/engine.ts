@@ -1,5 +1,5 @@
 import { Autotuner, type AutotuneResult } from './autotune.js';
-import { BufferUsage, MapMode, ShaderStage } from './flags.js';
+import { BufferUsage, MapMode } from './flags.js';
 import { convTransposeResolved } from '../cpu.js';
 import { DeconvError, invalid, show } from '../errors.js';
 import { OPTION_KEYS, resolveConvTranspose } from '../geometry.js';
@@ -607,11 +607,11 @@ class DeconvEngine implements Engine, LayerHost {
     if (buffer.mapState !== 'unmapped') invalid('buffer.mapState', buffer.mapState, "must be 'unmapped'");
     // A buffer of another device shows only as an asynchronous validation error: bind it once.
     const { errors } = rt.scoped(() => {
-      const layout = rt.device.createBindGroupLayout({
+      rt.device.createBindGroup({
         label: 'wrap:check',
-        entries: [{ binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }],
+        layout: rt.wrapCheckLayout(),
+        entries: [{ binding: 0, resource: { buffer } }],
       });
-      rt.device.createBindGroup({ label: 'wrap:check', layout, entries: [{ binding: 0, resource: { buffer } }] });
     });
     const ready = errors.catch((e: unknown) => {
       // Device loss and out-of-memory come as DeconvErrors; a validation error means another device.
@@ -735,7 +735,8 @@ function engineOn(device: GPUDevice, valid: ValidEngineOptions): Engine {
  */
 export function engineOnDevice(device: GPUDevice, options: Omit<EngineOptions, 'gpu' | 'device'> = {}): Engine {
   const { o, valid } = engineConfig(options);
-  if (o.gpu !== undefined || o.device !== undefined) invalid('options', options, 'takes no gpu or device: the device is the first argument');
+  if (o.gpu !== undefined || o.device !== undefined)
+    invalid('options', options, 'takes no gpu or device: the device is the first argument');
   if (!hasMethods(device, ['createBuffer', 'createComputePipeline', 'pushErrorScope'])) {
     invalid('device', device, 'must be a GPUDevice');
   }

@@ -190,7 +190,12 @@ export class PreparedLayer implements PreparedConvTranspose {
       flag = rt.create(16, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, 'layer:finite');
       const ctx = new CallContext(rt.device, { limits: rt.limits, storage: rt.storageOf(this.dtype), allocator: rt });
       ctx.copy(src, 0, buffer, 0, bytes);
-      encodeFiniteCheck(ctx, buffer, flag, shape.reduce((p, d) => p * d, 1));
+      encodeFiniteCheck(
+        ctx,
+        buffer,
+        flag,
+        shape.reduce((p, d) => p * d, 1),
+      );
       const enc = rt.device.createCommandEncoder({ label: 'layer:weights' });
       enc.clearBuffer(flag);
       ctx.encode(enc);
@@ -201,6 +206,7 @@ export class PreparedLayer implements PreparedConvTranspose {
     const staging = rt.create(16, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'layer:finite-read');
     Promise.all([filter.ready, errors])
       .then(() => {
+        if (this.isDestroyed || rt.closed || rt.lost) throw new Error('closed');
         const enc = rt.device.createCommandEncoder();
         enc.copyBufferToBuffer(flag!, 0, staging, 0, 16);
         rt.device.queue.submit([enc.finish()]);
@@ -214,6 +220,7 @@ export class PreparedLayer implements PreparedConvTranspose {
           for (const st of this.states.values()) st.plans.clear();
         }
       })
+      // A layer or engine destroyed meanwhile, or a lost device: the guard simply stays on.
       .catch(() => undefined)
       .finally(() => {
         rt.destroy(staging);

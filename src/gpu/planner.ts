@@ -311,7 +311,9 @@ export function plan(g: ConvTransposeGeometry, limits: GPUSupportedLimits, optio
     const runnerUp = ranked[1];
     reason =
       `lowest estimated cost on a ${env.software ? 'software' : 'hardware'} adapter` +
-      (runnerUp ? ` (the next, '${runnerUp[0]}', is estimated ${(runnerUp[1] / ranked[0]![1]).toFixed(2)}× costlier)` : '');
+      (runnerUp
+        ? ` (the next, '${runnerUp[0]}', is estimated ${(runnerUp[1] / ranked[0]![1]).toFixed(2)}× costlier)`
+        : '');
   }
   const { pieces, variant, workgroups } = chosen.get(name)!;
   const dispatch =

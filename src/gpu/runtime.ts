@@ -1,4 +1,5 @@
 import { DeconvError } from '../errors.js';
+import { ShaderStage } from './flags.js';
 import { roundSize, type BufferAllocator } from './context.js';
 import { limitsRecord } from './limits.js';
 import type { Storage } from './shader/storage.js';
@@ -88,6 +89,17 @@ export class Runtime implements BufferAllocator {
     this.lostSignal.catch(() => undefined);
   }
 
+  private checkLayout: GPUBindGroupLayout | null = null;
+
+  /** A one-buffer bind group layout, to find out (asynchronously) whether a wrapped buffer belongs to this device. */
+  wrapCheckLayout(): GPUBindGroupLayout {
+    this.checkLayout ??= this.device.createBindGroupLayout({
+      label: 'wrap:check',
+      entries: [{ binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }],
+    });
+    return this.checkLayout;
+  }
+
   /** How tensors of a dtype are stored on this device. */
   storageOf(dtype: DType): Storage {
     if (dtype === 'float32') return 'f32';
@@ -172,8 +184,12 @@ export class Runtime implements BufferAllocator {
     return { buffers: this.live.size, bytes, pooledBuffers: this.poolOrder.length, pooledBytes: this.pooledBytes };
   }
 
+  /** Set once {@link Runtime.destroyAll} ran: no new GPU work may be submitted. */
+  closed = false;
+
   /** Destroys every tracked buffer. */
   destroyAll(): void {
+    this.closed = true;
     for (const b of this.live.keys()) b.destroy();
     this.live.clear();
     this.pool.clear();
