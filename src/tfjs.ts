@@ -27,18 +27,23 @@ export interface TfjsKernelConfig {
   backendName: string;
   kernelFunc: (args: {
     inputs: Record<string, TfjsTensorInfo>;
-    backend: unknown;
+    backend: object;
     attrs?: Record<string, unknown>;
   }) => TfjsTensorInfo | TfjsTensorInfo[];
   setupFunc?: unknown;
   disposeFunc?: unknown;
 }
 
-/** The part of the `@tensorflow/tfjs-core` namespace this entry uses. */
+/**
+ * The part of the `@tensorflow/tfjs-core` namespace this entry uses (typed loosely, so any
+ * TF.js 4.x namespace fits without this package depending on TF.js's types).
+ */
 export interface TfjsCore {
-  registerKernel(config: TfjsKernelConfig): void;
+  /** Takes a TF.js KernelConfig. */
+  registerKernel(config: never): void;
   unregisterKernel(kernelName: string, backendName: string): void;
-  getKernel(kernelName: string, backendName: string): TfjsKernelConfig | undefined;
+  /** Returns a TF.js KernelConfig or undefined. */
+  getKernel(kernelName: string, backendName: string): unknown;
 }
 
 /** Options of {@link registerTfjsKernels}. */
@@ -217,12 +222,17 @@ export function registerTfjsKernels(tf: TfjsCore, options: TfjsKernelOptions = {
     };
 
   for (const { name, rank } of KERNELS) {
-    const original = tf.getKernel(name, 'webgpu');
+    const original = tf.getKernel(name, 'webgpu') as TfjsKernelConfig | undefined;
     if (original) {
       originals.set(name, original);
       tf.unregisterKernel(name, 'webgpu');
     }
-    tf.registerKernel({ kernelName: name, backendName: 'webgpu', kernelFunc: kernelFunc(name, rank, original) });
+    const config: TfjsKernelConfig = {
+      kernelName: name,
+      backendName: 'webgpu',
+      kernelFunc: kernelFunc(name, rank, original),
+    };
+    tf.registerKernel(config as never);
   }
   let registered = true;
   return () => {
@@ -231,7 +241,7 @@ export function registerTfjsKernels(tf: TfjsCore, options: TfjsKernelOptions = {
     for (const { name } of KERNELS) {
       tf.unregisterKernel(name, 'webgpu');
       const original = originals.get(name);
-      if (original) tf.registerKernel(original);
+      if (original) tf.registerKernel(original as never);
     }
     for (const [b, dispose] of patched) b.disposeData = dispose;
     for (const dataId of [...layers.keys()]) release(dataId);

@@ -79,7 +79,8 @@ describe('registerTfjsKernels (TF.js WebGPU backend in Node)', () => {
   it('tf.grad through tf.conv2dTranspose still works, and equals TF.js’s own', async () => {
     const x = tf.randomUniform([1, 4, 4, 2], -1, 1, 'float32', 3);
     const w = tf.randomUniform([3, 3, 3, 2], -1, 1, 'float32', 4);
-    const f = (t: tf.Tensor4D) => tf.sum(tf.square(tf.conv2dTranspose(t, w as tf.Tensor4D, [1, 8, 8, 3], 2, 'same')));
+    const f = (t: tf.Tensor) =>
+      tf.sum(tf.square(tf.conv2dTranspose(t as tf.Tensor4D, w as tf.Tensor4D, [1, 8, 8, 3], 2, 'same')));
     const own = (await tf
       .grad(f)(x as tf.Tensor4D)
       .data()) as Float32Array;
