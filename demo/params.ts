@@ -380,15 +380,20 @@ function countsText(counts: readonly number[]): string {
 }
 
 /**
- * Reads a list of integers typed into a field named `label`: each piece a whole number ≥
- * `min`, as many as `counts` allows. Blank gives `undefined`. Throws InputError(field)
+ * Reads a list of integers typed into a field named `label`: each piece a whole number in
+ * [`min`, `max`], as many as `counts` allows. Blank gives `undefined`. Throws InputError(field)
  * with a message naming the field and quoting what was typed.
  */
 export function readInts(
   field: string,
   label: string,
   text: string,
-  { min = 1, counts = [1, 2], countHint }: { min?: number; counts?: readonly number[]; countHint?: string } = {},
+  {
+    min = 1,
+    max = Number.MAX_SAFE_INTEGER,
+    counts = [1, 2],
+    countHint,
+  }: { min?: number; max?: number; counts?: readonly number[]; countHint?: string } = {},
 ): number[] | undefined {
   const parts = splitNumbers(text);
   if (parts.length === 0) return undefined;
@@ -403,6 +408,7 @@ export function readInts(
       const what = parts.length === 1 ? `must be ${rule}` : `each value must be ${rule}`;
       throw new InputError(field, `${label} = ${shown}: ${what}.`);
     }
+    if (v > max) throw new InputError(field, `${label} = ${shown}: this page takes at most ${max}.`);
   }
   if (!counts.includes(parts.length)) {
     const hint = countHint ?? (counts.join() === '1,2' ? PAIR : '');
@@ -428,13 +434,22 @@ function fieldInts(spec: FrameworkSpec, f: FieldSpec, text: string): number[] | 
   return v;
 }
 
+/**
+ * The largest sizes the explorer takes. The library has no such limit, but every
+ * keystroke re-resolves the layer about ten times, and counting its useful
+ * multiply-adds walks input size × kernel taps per axis: these keep that under a second.
+ */
+const MAX_SIZE = 100_000;
+const MAX_KERNEL = 256;
+
 /** The common sizes from their texts, each a positive integer. */
 function readSizes(spec: FrameworkSpec, texts: Record<string, string>, errors: InputError[]): CommonSizes | null {
   const sizes: Partial<CommonSizes> = {};
   for (const c of COMMON_FIELDS) {
     const label = spec.common[c.key];
+    const max = c.key === 'kernelHeight' || c.key === 'kernelWidth' ? MAX_KERNEL : MAX_SIZE;
     try {
-      const v = readInts(c.id, label, texts[c.id] ?? '', { counts: [1] });
+      const v = readInts(c.id, label, texts[c.id] ?? '', { max, counts: [1] });
       if (v === undefined) throw new InputError(c.id, `${label} is empty: type a positive integer.`);
       sizes[c.key] = v[0]!;
     } catch (err) {

@@ -29,7 +29,7 @@ import {
 } from './dom.js';
 import type { Engine } from './engine.js';
 import type { Explorer, ExplorerState } from './explorer.js';
-import { InputError, quoted, readInts } from './params.js';
+import { InputError, readInts } from './params.js';
 import { controlParams, resetControls, restoreControls, saveUrl, type UrlControl } from './url-state.js';
 
 /** Errors above this mean a kernel is wrong, not merely rounding differently. */
@@ -155,13 +155,12 @@ export class RunPanel {
   private inputs(): RunInputs | null {
     const s = this.explorer.state;
     const errors = new Map<string, string>();
-    const int = (id: string, label: string, min: number, max = Infinity): number => {
+    const int = (id: string, label: string, min: number, max?: number): number => {
       const text = byId<HTMLInputElement>(id).value;
       try {
-        const v = readInts(id, label, text, { min, counts: [1] });
+        const v = readInts(id, label, text, { min, max, counts: [1] });
         if (v === undefined)
           throw new InputError(id, `${label} is empty: type ${min > 0 ? 'a positive' : 'an'} integer.`);
-        if (v[0]! > max) throw new InputError(id, `${label} = ${quoted(text)}: at most ${max}.`);
         return v[0]!;
       } catch (err) {
         if (!(err instanceof InputError)) throw err;

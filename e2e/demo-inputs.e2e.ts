@@ -75,6 +75,8 @@ describe('each invalid input outlines exactly its own field, in the framework’
   it('the sizes: input H 0 marks only input H and keeps the two-column grid; out channels 0 is out_channels / filters', async () => {
     await reset();
     await expectOnly('in-height', '0', 'input H = 0: must be a positive integer.', '#explorer');
+    await expectOnly('in-height', '1e9', 'input H = 1e9: this page takes at most 100000.', '#explorer');
+    await page.fill('#in-height', '0');
     const box = async (id: string) => (await page.locator(`#${id}`).boundingBox())!;
     // input H and input W still share a row; in_channels starts the next one.
     expect((await box('in-width')).y).toBeCloseTo((await box('in-height')).y, 0);
@@ -122,7 +124,7 @@ describe('each invalid input outlines exactly its own field, in the framework’
     await expectOnly('run-batch', '0', 'batch = 0: must be a positive integer.');
     await page.fill('#run-batch', '1');
     await expectOnly('run-reps', '0', 'repetitions = 0: must be a positive integer.');
-    await expectOnly('run-reps', '99', 'repetitions = 99: at most 50.');
+    await expectOnly('run-reps', '99', 'repetitions = 99: this page takes at most 50.');
     await page.fill('#run-reps', '5');
     await expectOnly('run-seed', 'xyz', 'data seed = xyz: “xyz” is not a number.');
     await page.fill('#run-seed', '1');
