@@ -81,7 +81,7 @@ describe('results are tied to the layer they were computed for', () => {
       expect(t).toMatch(/^(\d+(\.\d)? ms|< 0\.1 ms)$/);
     }
 
-    // The example: input H 6, stride 3.
+    // A change of the input and the stride: the shape line follows at once, the results are out of date.
     await page.fill('#in-height', '6');
     await page.fill('#p-stride', '3');
     await expect.poll(stale).toBe(true);
