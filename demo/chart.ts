@@ -1,4 +1,8 @@
-/** A horizontal bar chart in SVG: one bar per kernel, length proportional to its time. */
+/**
+ * A horizontal bar chart in SVG: one bar per kernel, length proportional to its time.
+ * It is laid out for the width it is given: label, bar and value on one line when
+ * there is room, else the label and value above a full-width bar.
+ */
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -24,27 +28,42 @@ function svg<K extends keyof SVGElementTagNameMap>(
   return el;
 }
 
-/** Redraws `root` with `bars`. */
-export function drawBars(root: SVGSVGElement, bars: readonly Bar[]): void {
-  const labelW = 130;
-  const barMax = 300;
-  const textW = 150;
-  const rowH = 26;
-  const width = labelW + barMax + textW;
-  const height = Math.max(1, bars.length) * rowH + 8;
-  root.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  root.setAttribute('width', String(width));
-  root.setAttribute('height', String(height));
+/** Below this width the labels go above the bars. */
+const STACK_BELOW = 460;
+
+/** Redraws `root` with `bars`, `width` CSS pixels wide (an empty chart for no bars). */
+export function drawBars(root: SVGSVGElement, bars: readonly Bar[], width: number): void {
   root.replaceChildren();
+  if (bars.length === 0) {
+    root.setAttribute('width', '0');
+    root.setAttribute('height', '0');
+    root.removeAttribute('viewBox');
+    return;
+  }
+  const w = Math.max(200, Math.floor(width));
+  const stacked = w < STACK_BELOW;
+  const labelW = stacked ? 0 : 130;
+  const textW = stacked ? 0 : 150;
+  const rowH = stacked ? 40 : 26;
+  const barMax = w - labelW - textW - 4;
+  const height = bars.length * rowH + 8;
+  root.setAttribute('viewBox', `0 0 ${w} ${height}`);
+  root.setAttribute('width', String(w));
+  root.setAttribute('height', String(height));
   const max = Math.max(...bars.map((b) => (Number.isFinite(b.value) ? b.value : 0)), 1e-9);
   bars.forEach((b, i) => {
     const y = 4 + i * rowH;
     const g = svg('g', { 'data-bar': b.label });
-    g.append(svg('text', { x: labelW - 8, y: y + rowH / 2 + 4, 'text-anchor': 'end', class: 'bar-label' }, b.label));
-    const w = Number.isFinite(b.value) ? Math.max(2, (b.value / max) * barMax) : 0;
+    const barW = Number.isFinite(b.value) ? Math.max(2, (b.value / max) * barMax) : 0;
     const cls = b.highlight ? 'bar bar-auto' : b.muted ? 'bar bar-muted' : 'bar';
-    g.append(svg('rect', { x: labelW, y: y + 4, width: w, height: rowH - 8, rx: 3, class: cls }));
-    g.append(svg('text', { x: labelW + w + 6, y: y + rowH / 2 + 4, class: 'bar-text' }, b.text));
+    if (stacked) {
+      g.append(svg('text', { x: 0, y: y + 13, class: 'bar-label' }, `${b.label}: ${b.text}`));
+      g.append(svg('rect', { x: 0, y: y + 19, width: barW, height: 14, rx: 3, class: cls }));
+    } else {
+      g.append(svg('text', { x: labelW - 8, y: y + rowH / 2 + 4, 'text-anchor': 'end', class: 'bar-label' }, b.label));
+      g.append(svg('rect', { x: labelW, y: y + 4, width: barW, height: rowH - 8, rx: 3, class: cls }));
+      g.append(svg('text', { x: labelW + barW + 6, y: y + rowH / 2 + 4, class: 'bar-text' }, b.text));
+    }
     root.append(g);
   });
 }

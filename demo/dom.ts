@@ -33,12 +33,15 @@ export function messageOf(err: unknown): string {
   return String(err);
 }
 
-/** Formats milliseconds with a sensible number of digits. */
+/**
+ * Formats milliseconds. Browsers that are not cross-origin isolated round
+ * `performance.now()` to 0.1 ms, so no more than one decimal is shown.
+ */
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return '—';
   if (ms >= 100) return `${ms.toFixed(0)} ms`;
-  if (ms >= 10) return `${ms.toFixed(1)} ms`;
-  return `${ms.toFixed(2)} ms`;
+  if (ms < 0.05) return '< 0.1 ms';
+  return `${ms.toFixed(1)} ms`;
 }
 
 /** Formats a small error value (1.2e-7). */
@@ -46,6 +49,30 @@ export function formatError(e: number): string {
   if (!Number.isFinite(e)) return String(e);
   if (e === 0) return '0';
   return e.toExponential(1);
+}
+
+/** A count in words a person reads at a glance: 1.2 M, 3.4 G. */
+export function formatCount(n: number): string {
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  for (const [size, unit] of units) if (n >= size) return `${(n / size).toPrecision(3)} ${unit}`;
+  return String(n);
+}
+
+/** Bytes in KiB, MiB or GiB. */
+export function formatBytes(bytes: number): string {
+  const units: [number, string][] = [
+    [2 ** 40, 'TiB'],
+    [2 ** 30, 'GiB'],
+    [2 ** 20, 'MiB'],
+    [2 ** 10, 'KiB'],
+  ];
+  for (const [size, unit] of units) if (bytes >= size) return `${(bytes / size).toPrecision(3)} ${unit}`;
+  return `${bytes} B`;
 }
 
 /** Median of a non-empty list. */
@@ -69,4 +96,66 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Lets the browser paint before a long piece of work. */
 export function nextFrame(): Promise<void> {
   return new Promise((resolve) => requestAnimationFrame(() => resolve()));
+}
+
+/**
+ * Shows `message` under a form control (or clears it with null): the control gets
+ * aria-invalid and is described by the message, which sits inside the control's
+ * `.field` wrapper so grids and rows keep their shape.
+ */
+export function setFieldError(control: HTMLElement, message: string | null): void {
+  const id = `${control.id}-error`;
+  let box = document.getElementById(id);
+  if (!box) {
+    box = h('p', { id, class: 'field-error', hidden: true });
+    (control.closest('.field') ?? control.parentElement ?? document.body).append(box);
+    const described = control.getAttribute('aria-describedby');
+    control.setAttribute('aria-describedby', described ? `${described} ${id}` : id);
+  }
+  if (message === null) {
+    box.hidden = true;
+    box.textContent = '';
+    control.removeAttribute('aria-invalid');
+  } else {
+    box.hidden = false;
+    box.textContent = message;
+    control.setAttribute('aria-invalid', 'true');
+  }
+}
+
+/**
+ * Copies `text` to the clipboard and says so on `button` for a moment. Falls back to
+ * a selected hidden textarea where the Clipboard API is refused.
+ */
+export async function copyText(text: string, button: HTMLButtonElement): Promise<void> {
+  const label = button.dataset.label ?? button.textContent ?? 'Copy';
+  button.dataset.label = label;
+  let ok = true;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = h('textarea', { class: 'visually-hidden', 'aria-hidden': 'true' });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    ok = document.execCommand('copy');
+    area.remove();
+  }
+  button.textContent = ok ? 'Copied' : 'Copy failed';
+  button.dataset.copied = String(ok);
+  setTimeout(() => {
+    button.textContent = label;
+    delete button.dataset.copied;
+  }, 1500);
+}
+
+/** Calls `fn` whenever `el` changes width (and not for height-only changes). */
+export function onWidthChange(el: Element, fn: () => void): void {
+  let width = -1;
+  new ResizeObserver((entries) => {
+    const w = Math.round(entries[0]?.contentRect.width ?? 0);
+    if (w === width) return;
+    width = w;
+    fn();
+  }).observe(el);
 }

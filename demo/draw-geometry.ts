@@ -3,9 +3,12 @@
  * full (uncropped) result: each input pixel lands at i·stride, with stride − 1
  * inserted zeros between neighbours; the kernel footprint of one input pixel covers
  * i·stride + t·dilation; the crop removes rows/cols at each side, and output padding
- * adds rows/cols at the bottom/right.
+ * adds rows/cols at the bottom/right. The drawing fits its container's width, has a
+ * text alternative, and its footprint moves with the mouse, by touch or with the
+ * arrow keys.
  */
 import type { ConvTranspose2dGeometry } from '../src/index.js';
+import { onWidthChange } from './dom.js';
 
 /** Colours, shared with the legend. */
 export const COLORS = {
@@ -13,14 +16,16 @@ export const COLORS = {
   zero: '#e4e8ef',
   overhang: '#ffffff',
   grid: '#b9c0cc',
-  footprint: '#f08c00',
+  footprint: '#d9480f',
   cropped: 'rgba(220, 53, 69, 0.35)',
   added: 'rgba(47, 158, 68, 0.25)',
   output: '#2f9e44',
 } as const;
 
-/** Past this many cells on an axis the drawing would be unreadable (and slow). */
-const MAX_CELLS = 200;
+/** Below this many CSS pixels per cell the drawing would be unreadable. */
+const MIN_CELL = 3;
+const MAX_CELL = 32;
+const MAX_HEIGHT = 440;
 
 /** The cell range on one axis. */
 interface Axis {
@@ -54,28 +59,64 @@ function axes(g: ConvTranspose2dGeometry): [Axis, Axis] {
   return [make(0), make(1)];
 }
 
-/** A canvas view of a geometry; hovering picks the input pixel whose footprint is drawn. */
+function span(from: number, to: number): string {
+  return from === to ? String(from) : `${from}…${to}`;
+}
+
+/** Where one input pixel's taps land on one axis, and how many of them the output keeps. */
+function reach(a: Axis, i: number): { first: number; last: number; kept: number } {
+  const first = i * a.stride;
+  const last = first + (a.kernel - 1) * a.dilation;
+  let kept = 0;
+  for (let t = 0; t < a.kernel; t++) {
+    const q = first + t * a.dilation;
+    if (q >= a.padBegin && q < a.padBegin + a.out) kept++;
+  }
+  return { first, last, kept };
+}
+
+/** A canvas view of a geometry with its text alternative. */
 export class GeometryView {
   private g: ConvTranspose2dGeometry | null = null;
   private pick: [number, number] = [0, 0];
   private cell = 16;
   private readonly margin = 8;
 
-  constructor(private readonly canvas: HTMLCanvasElement) {
-    canvas.addEventListener('mousemove', (e) => this.hover(e));
+  /**
+   * @param canvas the drawing
+   * @param note replaces the drawing (in words) when there is nothing to draw
+   * @param caption describes the footprint in words; the canvas is described by it
+   * @param legend the colours' key, hidden with the drawing
+   */
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly note: HTMLElement,
+    private readonly caption: HTMLElement,
+    private readonly legend?: HTMLElement,
+  ) {
+    canvas.tabIndex = 0;
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-describedby', caption.id);
+    canvas.addEventListener('pointermove', (e) => this.point(e));
+    canvas.addEventListener('pointerdown', (e) => this.point(e));
+    canvas.addEventListener('keydown', (e) => this.key(e));
+    onWidthChange(canvas.parentElement ?? canvas, () => this.draw());
   }
 
-  /** Shows `g`, or a notice when the parameters are invalid. */
-  set(g: ConvTranspose2dGeometry | null): void {
+  /** Shows `g`, or `message` in words when there is no geometry. */
+  set(g: ConvTranspose2dGeometry | null, message = ''): void {
+    const same =
+      g && this.g && g.inHeight === this.g.inHeight && g.inWidth === this.g.inWidth && this.pick[0] < g.inHeight;
     this.g = g;
-    if (g) {
+    if (g && !same) {
       // Default footprint: an interior input pixel, so overlaps with neighbours show.
       this.pick = [Math.min(1, g.inHeight - 1), Math.min(1, g.inWidth - 1)];
     }
+    this.note.textContent = message;
     this.draw();
   }
 
-  private hover(e: MouseEvent): void {
+  private point(e: PointerEvent): void {
     if (!this.g) return;
     const [ay, ax] = axes(this.g);
     const rect = this.canvas.getBoundingClientRect();
@@ -83,44 +124,93 @@ export class GeometryView {
     const y = (e.clientY - rect.top - this.margin) / this.cell;
     const iy = Math.min(ay.inSize - 1, Math.max(0, Math.round((y - 0.5) / ay.stride)));
     const ix = Math.min(ax.inSize - 1, Math.max(0, Math.round((x - 0.5) / ax.stride)));
+    this.move(iy, ix);
+  }
+
+  private key(e: KeyboardEvent): void {
+    if (!this.g) return;
+    const steps: Record<string, [number, number]> = {
+      ArrowUp: [-1, 0],
+      ArrowDown: [1, 0],
+      ArrowLeft: [0, -1],
+      ArrowRight: [0, 1],
+    };
+    const step = steps[e.key];
+    if (!step) return;
+    e.preventDefault();
+    const iy = Math.min(this.g.inHeight - 1, Math.max(0, this.pick[0] + step[0]));
+    const ix = Math.min(this.g.inWidth - 1, Math.max(0, this.pick[1] + step[1]));
+    this.move(iy, ix);
+  }
+
+  private move(iy: number, ix: number): void {
     if (iy !== this.pick[0] || ix !== this.pick[1]) {
       this.pick = [iy, ix];
       this.draw();
     }
   }
 
+  /** The drawing in one sentence: what is placed where, and which part is the output. */
+  private summary(g: ConvTranspose2dGeometry, ay: Axis, ax: Axis): string {
+    const [t, b, l, r] = g.padding;
+    const zeros =
+      ay.stride > 1 || ax.stride > 1
+        ? `, with ${ay.stride - 1} inserted zero row(s) and ${ax.stride - 1} zero column(s) between them`
+        : '';
+    return (
+      `Drawing of the full ${g.fullHeight}×${g.fullWidth} result: the ${g.inHeight}×${g.inWidth} input pixels ` +
+      `placed every ${ay.stride} row(s) and ${ax.stride} column(s)${zeros}. Padding crops ${t} row(s) at the top, ` +
+      `${b} at the bottom, ${l} column(s) at the left and ${r} at the right; output padding adds ` +
+      `${g.outputPadding[0]} row(s) and ${g.outputPadding[1]} column(s). The ${g.outHeight}×${g.outWidth} output is ` +
+      `rows ${span(ay.padBegin, ay.padBegin + ay.out - 1)} and columns ${span(ax.padBegin, ax.padBegin + ax.out - 1)}.`
+    );
+  }
+
+  private describeFootprint(ay: Axis, ax: Axis): string {
+    const [iy, ix] = this.pick;
+    const ry = reach(ay, iy);
+    const rx = reach(ax, ix);
+    const taps = ay.kernel * ax.kernel;
+    const kept = ry.kept * rx.kept;
+    return (
+      `Footprint of input pixel (row ${iy}, column ${ix}): its ${ay.kernel}×${ax.kernel} taps land on rows ` +
+      `${span(ry.first, ry.last)} and columns ${span(rx.first, rx.last)} of the full result; ${kept} of ${taps} ` +
+      `fall inside the output. Move it with the mouse, by touch, or focus the drawing and use the arrow keys.`
+    );
+  }
+
   private draw(): void {
     const canvas = this.canvas;
-    const ctx = canvas.getContext('2d');
-    if (!ctx) return;
-    const dpr = window.devicePixelRatio || 1;
     const g = this.g;
+    const available = (canvas.parentElement?.clientWidth ?? 320) - 2;
     if (!g) {
-      this.resize(ctx, 320, 60, dpr);
-      ctx.fillStyle = '#6b7280';
-      ctx.font = '14px system-ui, sans-serif';
-      ctx.fillText('Invalid parameters: see the message by the field.', 8, 34);
-      canvas.dataset.state = 'invalid';
+      this.hide('invalid');
       return;
     }
     const [ay, ax] = axes(g);
-    if (ay.extent > MAX_CELLS || ax.extent > MAX_CELLS) {
-      this.resize(ctx, 460, 60, dpr);
-      ctx.fillStyle = '#6b7280';
-      ctx.font = '14px system-ui, sans-serif';
-      ctx.fillText(`${ay.extent}×${ax.extent} cells: too large to draw; the numbers above hold.`, 8, 34);
-      canvas.dataset.state = 'too-large';
+    const m = this.margin;
+    const cell = Math.min(MAX_CELL, (available - 2 * m) / ax.extent, (MAX_HEIGHT - 2 * m) / ay.extent);
+    if (cell < MIN_CELL) {
+      this.note.textContent =
+        `${ay.extent}×${ax.extent} cells are too many to draw at this width; the numbers above hold. ` +
+        this.summary(g, ay, ax);
+      this.hide('too-large');
       return;
     }
-    const m = this.margin;
-    const maxW = 560;
-    const maxH = 440;
-    this.cell = Math.max(1, Math.min(32, Math.floor(Math.min(maxW / ax.extent, maxH / ay.extent))));
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    this.cell = cell >= 4 ? Math.floor(cell) : cell;
     const c = this.cell;
-    this.resize(ctx, ax.extent * c + 2 * m, ay.extent * c + 2 * m, dpr);
+    canvas.hidden = false;
+    this.note.hidden = true;
+    this.caption.hidden = false;
+    if (this.legend) this.legend.hidden = false;
+    this.resize(ctx, ax.extent * c + 2 * m, ay.extent * c + 2 * m);
     canvas.dataset.state = 'ok';
     canvas.dataset.full = `${g.fullHeight}x${g.fullWidth}`;
     canvas.dataset.output = `${g.outHeight}x${g.outWidth}`;
+    canvas.setAttribute('aria-label', this.summary(g, ay, ax));
+    this.caption.textContent = this.describeFootprint(ay, ax);
 
     const lastY = (ay.inSize - 1) * ay.stride;
     const lastX = (ax.inSize - 1) * ax.stride;
@@ -129,17 +219,12 @@ export class GeometryView {
         const px = m + x * c;
         const py = m + y * c;
         const beyond = y >= ay.full || x >= ax.full;
-        const isInput = y % ay.stride === 0 && x % ax.stride === 0 && y <= lastY && x <= lastX;
-        ctx.fillStyle = beyond
-          ? COLORS.overhang
-          : isInput
-            ? COLORS.input
-            : y <= lastY && x <= lastX
-              ? COLORS.zero
-              : COLORS.overhang;
+        const inside = y <= lastY && x <= lastX;
+        const isInput = inside && y % ay.stride === 0 && x % ax.stride === 0;
+        ctx.fillStyle = beyond ? COLORS.overhang : isInput ? COLORS.input : inside ? COLORS.zero : COLORS.overhang;
         ctx.fillRect(px, py, c, c);
-        if (!beyond && !isInput && y <= lastY && x <= lastX && c >= 14) {
-          ctx.fillStyle = '#8a93a3';
+        if (!beyond && !isInput && inside && c >= 14) {
+          ctx.fillStyle = '#5f6b7a';
           ctx.font = `${Math.floor(c * 0.5)}px system-ui, sans-serif`;
           ctx.textAlign = 'center';
           ctx.textBaseline = 'middle';
@@ -207,7 +292,19 @@ export class GeometryView {
     canvas.dataset.footprint = `${iy},${ix}`;
   }
 
-  private resize(ctx: CanvasRenderingContext2D, w: number, hgt: number, dpr: number): void {
+  /** Replaces the drawing by its note (a paragraph, so a long message wraps). */
+  private hide(state: string): void {
+    this.canvas.hidden = true;
+    this.canvas.dataset.state = state;
+    this.canvas.removeAttribute('aria-label');
+    this.note.hidden = false;
+    this.caption.hidden = true;
+    this.caption.textContent = '';
+    if (this.legend) this.legend.hidden = true;
+  }
+
+  private resize(ctx: CanvasRenderingContext2D, w: number, hgt: number): void {
+    const dpr = window.devicePixelRatio || 1;
     const canvas = this.canvas;
     canvas.width = Math.round(w * dpr);
     canvas.height = Math.round(hgt * dpr);

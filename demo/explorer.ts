@@ -1,24 +1,35 @@
 /**
  * Panel 1: the geometry explorer. A framework's own parameters → the output shape,
  * the crop on each side, the full size before cropping, a drawing, and the equivalent
- * parameters in every other framework.
+ * parameters in every other framework. A framework switch carries the layer over
+ * through the library's conversions; the fields live in the page's URL.
  */
 import {
   DeconvError,
   equivalents,
   resolveConvTranspose2d,
+  toCaffe,
+  toKeras,
+  toOnnx,
+  toTensorFlow,
+  toTorch,
   type ConvTranspose2dGeometry,
   type ConvTranspose2dOptions,
   type Equivalents,
 } from '../src/index.js';
-import { byId, h, messageOf } from './dom.js';
+import { byId, copyText, h, messageOf, setFieldError } from './dom.js';
 import { COLORS, GeometryView } from './draw-geometry.js';
 import {
+  COMMON_FIELDS,
   FRAMEWORKS,
+  InputErrors,
+  defaultValues,
   fieldForParam,
+  fieldsFromParams,
   frameworkSpec,
+  isFramework,
+  libraryMessage,
   resolveFramework,
-  type CommonSizes,
   type FrameworkId,
   type FrameworkSpec,
   type Resolved,
@@ -31,19 +42,22 @@ export interface ExplorerState {
   filterShape: number[];
   options: ConvTranspose2dOptions;
   geometry: ConvTranspose2dGeometry;
+  /** The same for two states exactly when they describe the same layer in the same data layouts. */
+  key: string;
 }
 
 /** One framework's conversion, its params seen as a plain record. */
 type Conversion = { ok: true; params: Record<string, unknown>; note?: string } | { ok: false; reason: string };
 
-const COMMON = [
-  { id: 'in-height', label: 'input H', value: '4', group: 'common-input' },
-  { id: 'in-width', label: 'input W', value: '4', group: 'common-input' },
-  { id: 'in-channels', label: 'in channels', value: '2', group: 'common-input' },
-  { id: 'out-channels', label: 'out channels', value: '2', group: 'common-channels' },
-  { id: 'kernel-height', label: 'kernel H', value: '3', group: 'common-kernel' },
-  { id: 'kernel-width', label: 'kernel W', value: '3', group: 'common-kernel' },
-] as const;
+/** URL keys of the common sizes. */
+const COMMON_URL: Record<string, string> = {
+  'in-height': 'h',
+  'in-width': 'w',
+  'in-channels': 'cin',
+  'out-channels': 'cout',
+  'kernel-height': 'kh',
+  'kernel-width': 'kw',
+};
 
 /** How each framework spells its layer, for the equivalents table. */
 const CALL_STYLE: Record<string, { name: string; open: string; close: string; sep: string; assign: string }> = {
@@ -52,6 +66,16 @@ const CALL_STYLE: Record<string, { name: string; open: string; close: string; se
   keras: { name: 'Keras', open: 'layers.Conv2DTranspose(', close: ')', sep: ', ', assign: '=' },
   onnx: { name: 'ONNX', open: 'ConvTranspose(', close: ')', sep: ', ', assign: '=' },
   caffe: { name: 'Caffe', open: 'convolution_param { ', close: ' }', sep: ' ', assign: ': ' },
+};
+
+/** The library function that converts the canonical options to each framework. */
+const CONVERTERS: Record<FrameworkId, string> = {
+  torch: 'toTorch',
+  tensorflow: 'toTensorFlow',
+  keras: 'toKeras',
+  onnx: 'toOnnx',
+  caffe: 'toCaffe',
+  canonical: 'equivalents',
 };
 
 function snake(key: string): string {
@@ -82,41 +106,75 @@ function conversionRows(result: Equivalents): [string, Conversion][] {
   return frameworks.map((fw) => [fw, result[fw] as Conversion]);
 }
 
+/** The layer of `s` converted to framework `id` by the library. */
+function convert(id: FrameworkId, s: ExplorerState): Conversion {
+  const args = [s.inputShape, s.filterShape, s.options] as const;
+  switch (id) {
+    case 'torch':
+      return toTorch(...args) as Conversion;
+    case 'tensorflow':
+      return toTensorFlow(...args) as Conversion;
+    case 'keras':
+      return toKeras(...args) as Conversion;
+    case 'onnx':
+      return toOnnx(...args) as Conversion;
+    case 'caffe':
+      return toCaffe(...args) as Conversion;
+    case 'canonical':
+      return { ok: true, params: equivalents(...args).canonical as Record<string, unknown> };
+  }
+}
+
+/** A key naming a layer and its data layouts, independent of the framework that spelled it. */
+function layerKey(g: ConvTranspose2dGeometry): string {
+  return JSON.stringify([
+    g.inputShape,
+    g.filterShape,
+    g.inputLayout,
+    g.filterLayout,
+    g.strides,
+    g.dilations,
+    g.padding,
+    g.outputPadding,
+    g.groups,
+  ]);
+}
+
 export class Explorer {
   private framework: FrameworkId = 'torch';
   private readonly view: GeometryView;
-  /** Moves next to the field an error names, so it is kept here rather than looked up. */
-  private readonly errorBox = byId('explorer-error');
+  private readonly select = byId<HTMLSelectElement>('framework');
   private readonly listeners: ((s: ExplorerState | null) => void)[] = [];
   /** The last valid state, or null while the parameters are invalid. */
   state: ExplorerState | null = null;
 
-  constructor() {
-    this.view = new GeometryView(byId<HTMLCanvasElement>('geometry-canvas'));
-    const select = byId<HTMLSelectElement>('framework');
-    for (const f of FRAMEWORKS) select.append(h('option', { value: f.id, text: f.name }));
-    select.value = this.framework;
-    select.addEventListener('change', () => {
-      this.framework = select.value as FrameworkId;
-      this.buildFields();
-      this.update();
-    });
+  constructor(params: URLSearchParams) {
+    this.view = new GeometryView(
+      byId<HTMLCanvasElement>('geometry-canvas'),
+      byId('geometry-note'),
+      byId('geometry-caption'),
+      byId('geometry-legend'),
+    );
+    for (const f of FRAMEWORKS) this.select.append(h('option', { value: f.id, text: f.name }));
+    this.select.addEventListener('change', () => this.switchTo(this.select.value as FrameworkId));
     const common = byId('common-fields');
-    for (const c of COMMON) {
+    for (const c of COMMON_FIELDS) {
       common.append(
         h(
           'div',
-          { class: 'field', 'data-field': c.id, 'data-group': c.group },
-          h('label', { for: c.id, text: c.label }),
+          { class: 'field', 'data-field': c.id },
+          h('label', { for: c.id }),
           h('input', { id: c.id, type: 'text', inputmode: 'numeric', value: c.value, autocomplete: 'off' }),
         ),
       );
     }
-    byId('explorer-form').addEventListener('input', () => this.update());
+    byId('explorer-form').addEventListener('input', () => {
+      this.setNote(null);
+      this.update();
+    });
     byId('explorer-form').addEventListener('submit', (e) => e.preventDefault());
     this.legend();
-    this.buildFields();
-    this.update();
+    this.restore(params);
   }
 
   /** Calls `fn` with every new state (null while invalid). */
@@ -124,37 +182,109 @@ export class Explorer {
     this.listeners.push(fn);
   }
 
+  /** The explorer's part of the URL: the framework, the sizes, and every non-blank field. */
+  urlParams(): [string, string][] {
+    const out: [string, string][] = [['fw', this.framework]];
+    for (const c of COMMON_FIELDS) out.push([COMMON_URL[c.id]!, byId<HTMLInputElement>(c.id).value]);
+    for (const [k, v] of Object.entries(this.values())) if (v.trim() !== '') out.push([k, v]);
+    return out;
+  }
+
+  /** Sets every field from URL parameters (defaults where absent) and resolves. */
+  restore(params: URLSearchParams): void {
+    const fw = params.get('fw');
+    this.framework = isFramework(fw) ? fw : 'torch';
+    this.select.value = this.framework;
+    for (const c of COMMON_FIELDS) byId<HTMLInputElement>(c.id).value = params.get(COMMON_URL[c.id]!) ?? c.value;
+    const values = defaultValues(this.spec());
+    for (const f of this.spec().fields) {
+      const v = params.get(f.key);
+      if (v === null) continue;
+      if (f.kind === 'select' && !f.choices?.includes(v)) continue;
+      values[f.key] = v;
+    }
+    this.setNote(null);
+    this.buildFields(values);
+    this.update();
+  }
+
   private spec(): FrameworkSpec {
     return frameworkSpec(this.framework);
   }
 
-  private buildFields(): void {
+  /**
+   * Switches to framework `next`, carrying the layer over with the library's
+   * conversion; says what happened, including when there is no equivalent.
+   */
+  private switchTo(next: FrameworkId): void {
+    const from = this.spec();
+    const to = frameworkSpec(next);
+    const state = this.state;
+    let values = defaultValues(to);
+    let note: string;
+    let ok = false;
+    if (!state) {
+      note = `The ${from.name} fields have an error, so ${to.name} starts from its defaults; the sizes are kept.`;
+    } else {
+      const conv = convert(next, state);
+      if (conv.ok) {
+        ok = true;
+        values = fieldsFromParams(next, conv.params);
+        const g = state.geometry;
+        note =
+          `Carried over from ${from.name} with the library’s ${CONVERTERS[next]}(): the same layer, ` +
+          `${g.outHeight}×${g.outWidth} output, crop ${g.padding.join(', ')}.` +
+          (conv.note ? ` The conversion adds: ${conv.note}` : '');
+      } else {
+        note =
+          `${to.name} has no equivalent of this layer: ${conv.reason} ` +
+          `The ${to.name} fields show its defaults; the sizes are kept.`;
+      }
+    }
+    this.framework = next;
+    this.buildFields(values);
+    this.update();
+    this.setNote(note, ok);
+  }
+
+  private setNote(text: string | null, ok = false): void {
+    const box = byId('switch-note');
+    box.hidden = text === null;
+    box.textContent = text ?? '';
+    box.dataset.ok = String(ok);
+    box.classList.toggle('warn', !ok);
+  }
+
+  private buildFields(values: Record<string, string>): void {
     const spec = this.spec();
     byId('framework-call').textContent = spec.call;
+    for (const c of COMMON_FIELDS) {
+      const label = document.querySelector<HTMLLabelElement>(`label[for="${c.id}"]`);
+      if (label) label.textContent = spec.common[c.key];
+    }
     const box = byId('framework-fields-list');
-    // The error box may sit among the old fields: park it before they go.
-    box.after(this.errorBox);
     box.replaceChildren();
     for (const f of spec.fields) {
       const id = `p-${f.key}`;
+      const hintId = f.hint ? `${id}-hint` : undefined;
       const control =
         f.kind === 'select'
           ? h('select', { id }, ...(f.choices ?? []).map((c) => h('option', { value: c, text: c })))
           : h('input', {
               id,
               type: 'text',
-              value: f.value,
               autocomplete: 'off',
               placeholder: f.optional ? 'not given' : undefined,
+              'aria-describedby': hintId,
             });
-      if (control instanceof HTMLSelectElement) control.value = f.value;
+      control.value = values[f.key] ?? f.value;
       box.append(
         h(
           'div',
           { class: 'field', 'data-field': f.key },
           h('label', { for: id, text: f.label }),
           control,
-          f.hint ? h('small', { class: 'hint', text: f.hint }) : null,
+          f.hint ? h('small', { class: 'hint', id: hintId, text: f.hint }) : null,
         ),
       );
     }
@@ -168,22 +298,11 @@ export class Explorer {
     return values;
   }
 
-  private sizes(): CommonSizes {
-    const num = (id: string) => {
-      const text = byId<HTMLInputElement>(id).value.trim();
-      return text === '' ? NaN : Number(text);
-    };
-    return {
-      height: num('in-height'),
-      width: num('in-width'),
-      inChannels: num('in-channels'),
-      outChannels: num('out-channels'),
-      kernelHeight: num('kernel-height'),
-      kernelWidth: num('kernel-width'),
-    };
+  private sizeTexts(): Record<string, string> {
+    return Object.fromEntries(COMMON_FIELDS.map((c) => [c.id, byId<HTMLInputElement>(c.id).value]));
   }
 
-  /** Re-resolves everything from the fields. Never throws: errors go next to their field. */
+  /** Re-resolves everything from the fields. Never throws: errors go under their field. */
   update(): void {
     const spec = this.spec();
     const values = this.values();
@@ -194,11 +313,11 @@ export class Explorer {
     let resolved: Resolved | null = null;
     let geometry: ConvTranspose2dGeometry | null = null;
     try {
-      resolved = resolveFramework(this.framework, values, this.sizes());
+      resolved = resolveFramework(this.framework, values, this.sizeTexts());
       geometry = resolveConvTranspose2d(resolved.inputShape, resolved.filterShape, resolved.options);
-      this.showError(null);
+      this.showErrors(null);
     } catch (err) {
-      this.showError(err);
+      this.showErrors(err);
     }
     if (resolved && geometry) {
       this.state = {
@@ -207,6 +326,7 @@ export class Explorer {
         filterShape: resolved.filterShape,
         options: resolved.options,
         geometry,
+        key: layerKey(geometry),
       };
       this.showGeometry(resolved, geometry);
       this.showEquivalents(resolved);
@@ -220,39 +340,56 @@ export class Explorer {
     for (const fn of this.listeners) fn(this.state);
   }
 
-  private showError(err: unknown): void {
-    const box = this.errorBox;
-    for (const el of document.querySelectorAll('#explorer-form [aria-invalid="true"]')) {
-      el.removeAttribute('aria-invalid');
+  /** The control of a field key or common id. */
+  private control(field: string): HTMLInputElement | HTMLSelectElement | null {
+    return document.getElementById(COMMON_URL[field] ? field : `p-${field}`) as HTMLInputElement | null;
+  }
+
+  /** The field's name in the current framework's terms. */
+  private label(field: string): string {
+    const common = COMMON_FIELDS.find((c) => c.id === field);
+    if (common) return this.spec().common[common.key];
+    return this.spec().fields.find((f) => f.key === field)?.label ?? field;
+  }
+
+  /**
+   * Puts each error under the field it is about (the demo's own checks name the
+   * field; a library error is placed by its `param`). An error no field explains
+   * goes under the form.
+   */
+  private showErrors(err: unknown): void {
+    for (const el of document.querySelectorAll<HTMLElement>('#explorer-form [aria-invalid="true"]')) {
+      setFieldError(el, null);
     }
-    if (err === null) {
-      box.hidden = true;
-      box.textContent = '';
-      box.removeAttribute('data-code');
-      box.removeAttribute('data-param');
-      box.removeAttribute('data-field');
-      byId('framework-fields-list').after(box);
-      return;
+    const box = byId('explorer-error');
+    box.hidden = true;
+    box.textContent = '';
+    box.dataset.code = '';
+    if (err === null) return;
+    const placed: { field: string; message: string }[] = [];
+    if (err instanceof InputErrors) {
+      for (const e of err.errors) placed.push({ field: e.field, message: e.message });
+    } else if (err instanceof DeconvError) {
+      let field = fieldForParam(err.param, this.spec());
+      // A blank optional field cannot be at fault: the values it left to the demo are.
+      const control = field ? this.control(field) : null;
+      if (field && (!control || control.value.trim() === '' || control.closest('[hidden]'))) field = null;
+      if (field && control) {
+        placed.push({ field, message: libraryMessage(err, this.label(field), control.value) });
+      } else {
+        box.hidden = false;
+        box.textContent = err.message;
+        box.dataset.code = err.code;
+      }
+    } else {
+      box.hidden = false;
+      box.textContent = `Unexpected error: ${messageOf(err)}`;
+      box.dataset.code = 'UNEXPECTED';
     }
-    const message = messageOf(err);
-    box.hidden = false;
-    box.textContent = err instanceof DeconvError ? message : `Unexpected error: ${message}`;
-    box.dataset.code = err instanceof DeconvError ? err.code : 'UNEXPECTED';
-    const param = err instanceof DeconvError ? err.param : undefined;
-    box.dataset.param = param ?? '';
-    const field = fieldForParam(param, this.spec());
-    let anchor: Element | null = null;
-    if (field?.startsWith('common-')) {
-      const group = [...document.querySelectorAll<HTMLElement>(`#common-fields [data-group="${field}"]`)];
-      anchor = group.at(-1) ?? null;
-      for (const g of group) g.querySelector('input')?.setAttribute('aria-invalid', 'true');
-    } else if (field) {
-      anchor = document.querySelector(`#framework-fields-list [data-field="${field}"]`);
-      anchor?.querySelector('input, select')?.setAttribute('aria-invalid', 'true');
+    for (const p of placed) {
+      const control = this.control(p.field);
+      if (control) setFieldError(control, p.message);
     }
-    box.dataset.field = field ?? '';
-    if (anchor) anchor.after(box);
-    else byId('framework-fields-list').after(box);
   }
 
   private showGeometry(r: Resolved | null, g: ConvTranspose2dGeometry | null): void {
@@ -261,13 +398,10 @@ export class Explorer {
       out.textContent = '—';
       out.dataset.valid = 'false';
       byId('out-tensor-shape').textContent = '';
-      byId('full-size').textContent = '—';
-      byId('crop').textContent = '—';
-      byId('output-padding').textContent = '—';
-      byId('window').textContent = '—';
+      for (const id of ['full-size', 'crop', 'output-padding', 'window']) byId(id).textContent = '—';
       byId('formula').textContent = '';
       byId('canonical-options').textContent = '';
-      this.view.set(null);
+      this.view.set(null, 'Nothing to draw: fix the field outlined in red (its message says why).');
       return;
     }
     out.textContent = `${g.outHeight}×${g.outWidth}`;
@@ -282,7 +416,7 @@ export class Explorer {
     byId('window').textContent =
       `rows ${range(t, g.outHeight, g.fullHeight)}, cols ${range(l, g.outWidth, g.fullWidth)}`;
     const axis = (name: string, i: number, k: number, full: number, p0: number, p1: number, op: number, o: number) =>
-      `${name}: F = (${i} − 1)·${g.strides[name === 'H' ? 0 : 1]} + ${g.dilations[name === 'H' ? 0 : 1]}·(${k} − 1) + 1 = ${full};  ` +
+      `${name}: F = (${i} − 1)·${g.strides[name === 'H' ? 0 : 1]} + ${g.dilations[name === 'H' ? 0 : 1]}·(${k} − 1) + 1 = ${full}; ` +
       `out = ${full} − ${p0} − ${p1} + ${op} = ${o}`;
     byId('formula').textContent = [
       axis('H', g.inHeight, g.kernelHeight, g.fullHeight, t, b, g.outputPadding[0], g.outHeight),
@@ -307,14 +441,25 @@ export class Explorer {
         .filter(([fw]) => fw !== this.framework)
         .map(([fw, conv]) => {
           const name = CALL_STYLE[fw]?.name ?? fw;
-          const cell = conv.ok
-            ? h(
-                'td',
-                {},
-                h('code', { title: JSON.stringify(conv.params), text: formatCall(fw, conv.params) }),
-                conv.note ? h('div', { class: 'note', text: conv.note }) : null,
-              )
-            : h('td', {}, h('span', { class: 'none', text: 'No equivalent: ' }), conv.reason);
+          let cell: HTMLTableCellElement;
+          if (conv.ok) {
+            const call = formatCall(fw, conv.params);
+            const copy = h('button', {
+              type: 'button',
+              class: 'copy',
+              text: 'Copy',
+              'aria-label': `Copy the ${name} call`,
+            });
+            copy.addEventListener('click', () => void copyText(call, copy));
+            cell = h(
+              'td',
+              {},
+              h('div', { class: 'call' }, h('code', { text: call }), copy),
+              conv.note ? h('div', { class: 'note', text: conv.note }) : null,
+            );
+          } else {
+            cell = h('td', {}, h('span', { class: 'none', text: 'No equivalent: ' }), conv.reason);
+          }
           return h(
             'tr',
             {
@@ -334,7 +479,7 @@ export class Explorer {
       [COLORS.input, 'input pixel, placed every stride cells', ''],
       [COLORS.zero, 'inserted zero (stride − 1 between pixels)', ''],
       [COLORS.overhang, 'kernel overhang past the last pixel', 'border'],
-      [COLORS.footprint, 'kernel footprint of one input pixel (hover to move)', 'outline'],
+      [COLORS.footprint, 'kernel footprint of one input pixel', 'outline'],
       [COLORS.cropped, 'cropped by padding', ''],
       [COLORS.added, 'added by output padding past the full size', ''],
       [COLORS.output, 'the output', 'outline'],

@@ -11,8 +11,10 @@ import {
   seededRandom,
   type ConvTranspose2dOptions,
 } from '../src/index.js';
-import { byId, h, messageOf } from './dom.js';
+import { byId, h, messageOf, setFieldError } from './dom.js';
 import type { Engine } from './engine.js';
+import { InputError, readInts } from './params.js';
+import { controlParams, resetControls, restoreControls, saveUrl, type UrlControl } from './url-state.js';
 
 /** Latent size. */
 const Z = 32;
@@ -142,10 +144,25 @@ export class GeneratorPanel {
   private a: Float32Array = new Float32Array(0);
   private b: Float32Array = new Float32Array(0);
   private frame: Promise<void> = Promise.resolve();
+  private readonly controls: UrlControl[] = [{ key: 'gseed', el: byId<HTMLInputElement>('gen-seed') }];
+  /** The seed of the prepared layers, so an unchanged field does not rebuild them. */
+  private builtSeed: number | null = null;
+  private rebuilding: Promise<void> = Promise.resolve();
 
-  constructor(private readonly engine: Engine) {
+  constructor(
+    private readonly engine: Engine,
+    params: URLSearchParams,
+  ) {
+    restoreControls(this.controls, params);
     byId('gen-toggle').addEventListener('click', () => (this.playing ? this.stop() : this.play()));
-    byId('gen-seed').addEventListener('change', () => void this.rebuild());
+    // Checked as it is typed; rebuilt (a few hundred milliseconds of CPU work) once it is committed.
+    byId('gen-seed').addEventListener('input', () => {
+      saveUrl();
+      this.seed();
+    });
+    byId('gen-seed').addEventListener('change', () => {
+      if (this.seed() !== this.builtSeed) void this.rebuild();
+    });
     document.addEventListener('visibilitychange', () => {
       if (document.hidden) this.stop();
     });
@@ -161,15 +178,49 @@ export class GeneratorPanel {
     );
   }
 
-  /** Builds the prepared layers for the seed in the field and draws one frame. */
-  async rebuild(): Promise<void> {
+  /** The panel's part of the URL. */
+  urlParams(): [string, string][] {
+    return controlParams(this.controls);
+  }
+
+  /** Back to the default seed. */
+  reset(): void {
+    resetControls(this.controls);
+    if (this.seed() !== this.builtSeed) void this.rebuild();
+  }
+
+  /** The seed in the field, or null (with the error under the field) when it is not one. */
+  private seed(): number | null {
+    const field = byId<HTMLInputElement>('gen-seed');
+    try {
+      const v = readInts(field.id, 'generator seed', field.value, { min: 0, counts: [1] });
+      if (v === undefined) throw new InputError(field.id, 'generator seed is empty: type an integer ≥ 0.');
+      setFieldError(field, null);
+      return v[0]!;
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      setFieldError(field, err.message);
+      return null;
+    }
+  }
+
+  /** Builds the prepared layers for the seed in the field and draws one frame; calls queue up. */
+  rebuild(): Promise<void> {
+    this.rebuilding = this.rebuilding.then(() => this.rebuildOnce());
+    return this.rebuilding;
+  }
+
+  private async rebuildOnce(): Promise<void> {
+    const seed = this.seed();
+    if (seed === null) return;
     const wasPlaying = this.playing;
     this.stop();
     await this.frame;
     for (const l of this.layers) l.destroy();
     this.layers = [];
+    this.builtSeed = seed;
+    byId('gen-error').hidden = true;
     try {
-      const seed = Number(byId<HTMLInputElement>('gen-seed').value) || 0;
       this.layers = generatorWeights(seed).map((w) =>
         this.engine.createConvTranspose2d(w.filter, w.filterShape, w.options),
       );

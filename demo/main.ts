@@ -1,13 +1,15 @@
 /**
  * The demo page: the geometry explorer works at once (it needs no GPU); the engine
  * starts beside it, on WebGPU when the browser has it, else on the CPU reference.
+ * Every panel's controls live in the URL, so a reload or a shared link restores them.
  */
-import { byId, messageOf } from './dom.js';
+import { byId, copyText, messageOf } from './dom.js';
 import { describeBackend, startEngine } from './engine.js';
 import { Explorer } from './explorer.js';
 import { GeneratorPanel } from './generator.js';
 import { RunPanel } from './run.js';
 import { UpsamplePanel } from './upsample.js';
+import { addUrlSource, initialParams, saveUrl, stateUrl } from './url-state.js';
 
 function fatal(message: string): void {
   const box = byId('fatal');
@@ -20,7 +22,24 @@ window.addEventListener('error', (e) => fatal(`Unexpected error: ${e.message}`))
 window.addEventListener('unhandledrejection', (e) => fatal(`Unexpected error: ${messageOf(e.reason)}`));
 
 async function main(): Promise<void> {
-  const explorer = new Explorer();
+  const params = initialParams();
+  const explorer = new Explorer(params);
+  addUrlSource(() => explorer.urlParams());
+  // The other panels start with the engine; until then their part of the URL is kept as it came.
+  let started = false;
+  const later = ['batch', 'reps', 'data', 'seed', 'bias', 'act', 'up', 'zoom', 'gseed'];
+  addUrlSource(() => (started ? [] : later.flatMap((k) => params.getAll(k).map((v): [string, string] => [k, v]))));
+  explorer.onChange(() => saveUrl());
+  saveUrl();
+  const resets: (() => void)[] = [() => explorer.restore(new URLSearchParams())];
+  byId('reset').addEventListener('click', () => {
+    for (const reset of resets) reset();
+    saveUrl();
+  });
+  byId('copy-link').addEventListener('click', (e) =>
+    copyText(new URL(stateUrl(), location.href).href, e.currentTarget as HTMLButtonElement),
+  );
+
   const status = byId('backend-status');
   let engine;
   try {
@@ -33,9 +52,15 @@ async function main(): Promise<void> {
   status.dataset.backend = engine.backend;
   status.textContent = describeBackend(engine);
   status.classList.toggle('warn', engine.backend !== 'webgpu');
-  new RunPanel(engine, explorer);
-  const upsample = new UpsamplePanel(engine);
-  const generator = new GeneratorPanel(engine);
+  const run = new RunPanel(engine, explorer, params);
+  const upsample = new UpsamplePanel(engine, params);
+  const generator = new GeneratorPanel(engine, params);
+  for (const panel of [run, upsample, generator]) {
+    addUrlSource(() => panel.urlParams());
+    resets.push(() => panel.reset());
+  }
+  started = true;
+  saveUrl();
   await upsample.run();
   await generator.rebuild();
   document.body.dataset.ready = 'true';

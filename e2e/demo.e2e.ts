@@ -6,19 +6,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
 import {
+  fieldError,
+  invalidControls,
   launchBrowser,
   openPage,
   pairOf,
   screenshot,
   startDemo,
+  waitReady,
   type DemoServer,
   type WatchedPage,
 } from './helpers.js';
 
 /** The acceptance bound on every kernel's max |GPU − CPU|. */
 const MAX_ERROR = 1e-4;
-/** SwiftShader compiles pipelines slowly; the page's first full render can take a while. */
-const READY_MS = 90_000;
 
 let demo: DemoServer;
 let browser: Browser;
@@ -55,7 +56,7 @@ describe('demo page on WebGPU', () => {
   beforeAll(async () => {
     w = await openPage(browser, demo.url);
     page = w.page;
-    await page.waitForSelector('body[data-ready="true"]', { timeout: READY_MS });
+    await waitReady(page);
   });
 
   afterAll(async () => {
@@ -127,40 +128,37 @@ describe('demo page on WebGPU', () => {
     await screenshot(page.locator('#explorer'), 'explorer-caffe');
   });
 
-  it('explorer: an invalid parameter shows the library error next to its field', async () => {
+  it('explorer: an invalid parameter shows the library error under its field, in the framework’s terms', async () => {
     await page.selectOption('#framework', 'torch');
     await setSizes(page, { h: 4, w: 4, k: 3 });
     await page.fill('#p-stride', '2');
     await page.fill('#p-outputPadding', '2');
-    const error = page.locator('#explorer-error');
-    await expect.poll(() => error.isVisible()).toBe(true);
-    const text = (await error.textContent()) ?? '';
-    expect(text).toMatch(/output_?padding/i);
-    expect(text).toContain('2');
-    expect(await error.getAttribute('data-code')).toBe('INVALID_ARGUMENT');
-    // Placed right after the field it names, which is marked invalid.
-    expect(await page.locator('[data-field="outputPadding"] + #explorer-error').count()).toBe(1);
-    expect(await page.getAttribute('#p-outputPadding', 'aria-invalid')).toBe('true');
+    await expect.poll(() => fieldError(page, 'p-outputPadding')).toMatch(/^output_padding = 2: /);
+    // The library's rule, word for word, after the field's PyTorch name and the typed value.
+    expect(await fieldError(page, 'p-outputPadding')).toContain('as PyTorch requires');
+    expect(await invalidControls(page, '#explorer')).toEqual(['p-outputPadding']);
     expect(await page.textContent('#out-shape')).toBe('—');
     expect(await page.isDisabled('#run-button')).toBe(true);
     await screenshot(page.locator('#explorer'), 'explorer-error');
 
-    // Text that is not a number is reported by the library too, never a blank page.
     await page.fill('#p-outputPadding', '1');
     await page.fill('#p-stride', 'two');
-    await expect.poll(() => error.textContent()).toMatch(/stride/i);
-    expect(await page.locator('[data-field="stride"] + #explorer-error').count()).toBe(1);
+    await expect.poll(() => fieldError(page, 'p-stride')).toBe('stride = two: “two” is not a number.');
+    expect(await invalidControls(page, '#explorer')).toEqual(['p-stride']);
 
     await page.fill('#p-stride', '2');
-    await expect.poll(() => error.isHidden()).toBe(true);
+    await expect.poll(() => invalidControls(page, '#explorer')).toEqual([]);
     expect(await page.textContent('#out-shape')).toBe('8×8');
     expect(await page.isEnabled('#run-button')).toBe(true);
 
-    // Switching framework while an error shows starts that framework's fields afresh.
+    // Switching framework while an error shows starts that framework's fields afresh, and says so.
     await page.fill('#p-stride', '0');
-    await expect.poll(() => error.isVisible()).toBe(true);
+    await expect.poll(() => invalidControls(page, '#explorer')).toEqual(['p-stride']);
     await page.selectOption('#framework', 'onnx');
-    await expect.poll(() => error.isHidden()).toBe(true);
+    await expect.poll(() => invalidControls(page, '#explorer')).toEqual([]);
+    expect(await page.textContent('#switch-note')).toMatch(
+      /PyTorch fields have an error, so ONNX starts from its defaults/,
+    );
     expect(await page.textContent('#out-shape')).toBe('8×8');
   });
 
@@ -176,7 +174,7 @@ describe('demo page on WebGPU', () => {
     await page.click('#run-button');
     await page.waitForSelector('#run-results[data-done="true"]', { timeout: 90_000 });
     expect(await page.isHidden('#run-error')).toBe(true);
-    const rows = await page.locator('#run-results-body tr').evaluateAll((trs) =>
+    const rows = await page.locator('#run-results-body tr[data-kernel]').evaluateAll((trs) =>
       trs.map((tr) => ({
         kernel: tr.getAttribute('data-kernel'),
         status: tr.getAttribute('data-status'),
@@ -313,14 +311,14 @@ describe('demo page without WebGPU', () => {
     const w = await openPage(browser, demo.url, { withoutWebGPU: true });
     const page = w.page;
     try {
-      await page.waitForSelector('body[data-ready="true"]', { timeout: READY_MS });
+      await waitReady(page);
       expect(await page.getAttribute('#backend-status', 'data-backend')).toBe('cpu');
       expect(await page.textContent('#backend-status')).toMatch(/no usable WebGPU.*CPU reference/);
       expect(await page.textContent('#out-shape')).toBe('8×8');
       await page.click('#run-button');
       await page.waitForSelector('#run-results[data-done="true"]', { timeout: 60_000 });
       const rows = await page
-        .locator('#run-results-body tr')
+        .locator('#run-results-body tr[data-kernel]')
         .evaluateAll((trs) =>
           trs.map((tr) => [tr.getAttribute('data-status'), Number(tr.getAttribute('data-max-error'))] as const),
         );

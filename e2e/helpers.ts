@@ -67,17 +67,26 @@ export interface WatchedPage {
   foreign: string[];
 }
 
-/**
- * Opens `url` in a fresh context and records errors and foreign requests. With
- * `withoutWebGPU`, `navigator.gpu` is removed before any script runs: the page sees a
- * browser without WebGPU.
- */
+/** Options of {@link openPage}. */
+export interface OpenOptions {
+  /** Removes `navigator.gpu` before any script runs: the page sees a browser without WebGPU. */
+  withoutWebGPU?: boolean;
+  /** CSS pixels; default 1280 × 900. */
+  viewport?: { width: number; height: number };
+  /** Lets the page write and read the clipboard (the copy buttons). */
+  clipboard?: boolean;
+}
+
+/** Opens `url` in a fresh context and records errors and foreign requests. */
 export async function openPage(
   browser: Browser,
   url: string,
-  { withoutWebGPU = false }: { withoutWebGPU?: boolean } = {},
+  { withoutWebGPU = false, viewport = { width: 1280, height: 900 }, clipboard = false }: OpenOptions = {},
 ): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ viewport });
+  if (clipboard) {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
+  }
   if (withoutWebGPU) {
     await context.addInitScript(() => {
       delete (Navigator.prototype as { gpu?: unknown }).gpu;
@@ -98,6 +107,58 @@ export async function openPage(
   });
   await page.goto(url);
   return { context, page, errors, foreign };
+}
+
+/** SwiftShader compiles pipelines slowly; the page's first full render can take a while. */
+export const READY_MS = 90_000;
+
+/** Waits until every panel has drawn once (the engine started, upsampling and generator done). */
+export async function waitReady(page: Page): Promise<void> {
+  await page.waitForSelector('body[data-ready="true"]', { timeout: READY_MS });
+}
+
+/**
+ * Everything that sticks out sideways: the page when it scrolls horizontally, and
+ * each element of `selector` that reaches past the left or right edge of that
+ * element's box (closed `<details>` and hidden elements have no box and are skipped).
+ */
+export function horizontalOverflow(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const doc = document.documentElement;
+    const out: string[] = [];
+    if (doc.scrollWidth > doc.clientWidth)
+      out.push(`the page scrolls sideways: ${doc.scrollWidth} > ${doc.clientWidth}`);
+    const root = document.querySelector(sel);
+    if (!root) return [`${sel}: not found`];
+    const box = root.getBoundingClientRect();
+    if (box.left < -0.5 || box.right > doc.clientWidth + 0.5) {
+      out.push(`${sel} spans ${box.left.toFixed(0)}…${box.right.toFixed(0)} of ${doc.clientWidth}`);
+    }
+    for (const el of root.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      if (r.left < box.left - 0.5 || r.right > box.right + 0.5) {
+        const name = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.getAttribute('class') ? `.${el.getAttribute('class')}` : ''}`;
+        const text = (el.textContent ?? '').trim().slice(0, 40);
+        out.push(
+          `${name} "${text}" spans ${r.left.toFixed(0)}…${r.right.toFixed(0)} outside ${box.left.toFixed(0)}…${box.right.toFixed(0)}`,
+        );
+      }
+    }
+    return out;
+  }, selector);
+}
+
+/** The ids of the controls marked invalid inside `selector`, in document order. */
+export function invalidControls(page: Page, selector = 'body'): Promise<string[]> {
+  return page.locator(`${selector} [aria-invalid="true"]`).evaluateAll((els) => els.map((e) => e.id));
+}
+
+/** The text of the visible error under control `id` ('' when none shows). */
+export async function fieldError(page: Page, id: string): Promise<string> {
+  const box = page.locator(`#${id}-error`);
+  if ((await box.count()) === 0 || !(await box.isVisible())) return '';
+  return (await box.textContent()) ?? '';
 }
 
 /** Saves a screenshot of `locator` as test-results/screenshots/<name>.png. */
