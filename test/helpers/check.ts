@@ -166,6 +166,8 @@ export interface NdLimits {
   maxIn?: number;
   maxOutChannelsPerGroup?: number;
   inChannelsPerGroup?: readonly number[];
+  /** Activations to draw from (default all, and none). */
+  activations?: readonly (typeof ACTS)[number][];
 }
 
 const LAYOUTS_ND = {
@@ -216,7 +218,7 @@ export function randomCaseNd(rand: () => number, index: number, rank: 1 | 2 | 3,
   const inputShape = channelsLast ? [n, ...sizes, cin] : [n, cin, ...sizes];
   const family = layouts.filter.indexOf(filterLayout as never);
   const filterShape = family === 0 ? [cin, cog, ...ks] : family === 1 ? [...ks, cog, cin] : [cog, ...ks, cin];
-  const activation = pick(ACTS);
+  const activation = pick(limits.activations ?? ACTS);
   const options: ConvTranspose2dOptions = {
     strides,
     dilations,
