@@ -230,13 +230,13 @@ function what(min: number): string {
 }
 
 function listOf(rank: number): string {
-  return rank === 1 ? 'a list of 1' : `a list of ${rank} (one per spatial axis)`;
+  return rank === 1 ? 'a list of 1' : `a list of ${rank}`;
 }
 
 /** An int for every axis or a list of one per axis (PyTorch's _single/_pair/_triple, Keras's standardize_tuple). */
 function intOrList(param: string, value: unknown, rank: number, def: number, min: number): number[] {
   if (value === undefined) return new Array<number>(rank).fill(def);
-  const rule = `must be ${what(min)} or ${listOf(rank)} of them, each at most 2^31 − 1`;
+  const rule = `must be ${what(min)} or ${listOf(rank)} of them (one per spatial axis), each at most 2^31 − 1`;
   if (typeof value === 'number') {
     if (!isInt(value, min)) invalid(param, value, rule);
     return new Array<number>(rank).fill(value);
@@ -248,7 +248,8 @@ function intOrList(param: string, value: unknown, rank: number, def: number, min
 /** A list of exactly `length` integers (ONNX attributes). */
 function list(param: string, value: unknown, length: number, min: number): number[] {
   if (!isArray(value) || value.length !== length) {
-    invalid(param, value, `must be a list of ${length} integers (${min > 0 ? '≥ 1' : '≥ 0'}, each at most 2^31 − 1)`);
+    const what = `${length} integer${length === 1 ? '' : 's'}`;
+    invalid(param, value, `must be a list of ${what} (${min > 0 ? '≥ 1' : '≥ 0'}, each at most 2^31 − 1)`);
   }
   return readInts(param, value, [length], min);
 }
@@ -889,6 +890,13 @@ export function fromOnnx(
     invalid('pads', o.pads, `cannot be used together with autoPad ${autoPad} (onnxruntime rejects the model)`);
   }
   const pads = o.pads === undefined ? new Array<number>(2 * rank).fill(0) : list('pads', o.pads, 2 * rank, 0);
+  if (isArray(o.outputShape) && o.outputShape.length === rank + 2) {
+    invalid(
+      'outputShape',
+      o.outputShape,
+      `must have ${rank} value${rank === 1 ? '' : 's'} (one per spatial axis): onnxruntime's shape inference rejects the full [N, C, …] form ("Attribute output_shape has incorrect size")`,
+    );
+  }
   const outShape = o.outputShape === undefined ? null : list('outputShape', o.outputShape, rank, 1);
   const c = input[1]!;
   const [fIn, fOut] = filter as [number, number];
@@ -994,10 +1002,12 @@ function caffeField(
   if (!pair) return caffeRepeated(name, value, rank, def, min);
   if (rank !== 2) {
     const given = hValue !== undefined ? [hName, hValue] : [wName, wValue];
+    // Caffe's own field names: kernelH → kernel_h.
+    const snake = (field: string) => field.replace(/[HW]$/, (c) => `_${c.toLowerCase()}`);
     invalid(
       given[0] as string,
       given[1],
-      `can only be used for 2-D (Caffe: "${hName} & ${wName} can only be used for 2D convolution")`,
+      `can only be used for 2-D layers (Caffe: "${snake(hName)} & ${snake(wName)} can only be used for 2D convolution")`,
     );
   }
   if (value !== undefined) invalid(name, value, `either ${name} or ${hName}/${wName} may be given, not both`);
