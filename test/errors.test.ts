@@ -521,7 +521,9 @@ describe('hostile inputs: a DeconvError with the right code and parameter within
     expect(e.keras).toMatchObject({ ok: true, params: { padding: 'valid', outputPadding: 0, strides: [65536, 2] } });
     const k = toKeras([1, 1, 1, 1], [1, 1, 1, 1], { strides: [2 ** 31 - 1, 1] });
     expect(k).toMatchObject({ ok: true, params: { strides: [2 ** 31 - 1, 1], outputPadding: 0 } });
-    expect(performance.now() - t0).toBeLessThan(50);
+    // Work proportional to the stride would take seconds here (or fail to allocate); the
+    // bound leaves room for a loaded machine.
+    expect(performance.now() - t0).toBeLessThan(250);
   });
 
   it('reads every argument once and keeps none of the caller arrays', () => {
