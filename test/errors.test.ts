@@ -500,19 +500,24 @@ const HOSTILE: [string, () => unknown, DeconvErrorCode, string][] = [
 
 describe('hostile inputs: a DeconvError with the right code and parameter within 50 ms', () => {
   it.each(HOSTILE)('%s', (_name, call, code, param) => {
-    const t0 = performance.now();
-    let error: unknown;
-    try {
-      call();
-    } catch (e) {
-      error = e;
+    // The fastest of three tries: a slow call every time is work that depends on the value,
+    // while one slow try is the machine (other test files run beside this one).
+    let fastest = Infinity;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const t0 = performance.now();
+      let error: unknown;
+      try {
+        call();
+      } catch (e) {
+        error = e;
+      }
+      fastest = Math.min(fastest, performance.now() - t0);
+      expect(error).toBeInstanceOf(DeconvError);
+      const e = error as DeconvError;
+      expect([e.code, e.param]).toEqual([code, param]);
+      expect(e.message.length).toBeLessThan(2000);
     }
-    const ms = performance.now() - t0;
-    expect(error).toBeInstanceOf(DeconvError);
-    const e = error as DeconvError;
-    expect([e.code, e.param]).toEqual([code, param]);
-    expect(e.message.length).toBeLessThan(2000);
-    expect(ms).toBeLessThan(50);
+    expect(fastest).toBeLessThan(50);
   });
 
   it('huge but valid geometries convert in O(1): a stride of 65536, and of 2^31 − 1 for Keras', () => {
