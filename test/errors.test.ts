@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { conv2dCpu, convTranspose2dCpu } from '../src/cpu.js';
 import { DeconvError } from '../src/errors.js';
-import { fromCaffe, fromKeras, fromOnnx, fromTensorFlow, fromTorch } from '../src/frameworks.js';
-import { toTorch } from '../src/convert.js';
+import type { DeconvErrorCode } from '../src/errors.js';
+import { fromCaffe, fromKeras, fromOnnx, fromTensorFlow, fromTorch, kerasOutputLength } from '../src/frameworks.js';
+import { equivalents, toKeras, toTorch } from '../src/convert.js';
+import { allocate, bilinearUpsampling, foldBatchNorm, glorotUniform, heUniform } from '../src/init.js';
 import { resolveConvTranspose2d } from '../src/geometry.js';
 import type { ConvTranspose2dOptions } from '../src/types.js';
 
@@ -264,5 +266,299 @@ describe('every invalid parameter set raises DeconvError naming the parameter, v
     // "<param> = <value>: <rule>"
     expect(e.message.startsWith(`${param} = `)).toBe(true);
     expect(e.message.split(': ').slice(1).join(': ').length).toBeGreaterThan(10);
+  });
+});
+
+// Hostile inputs (wrong types, edge numbers, odd objects, sizes near or past 2^32) on the
+// adapters, conversions and initializers: each is a DeconvError with the right code and
+// parameter, quickly, or the correct result. The first ones are fixed regression cases.
+const circular: Record<string, unknown> = {};
+circular.self = circular;
+const revoked = Proxy.revocable({}, {});
+revoked.revoke();
+const throwing = Object.defineProperty({}, 'stride', {
+  enumerable: true,
+  get() {
+    throw new Error('no');
+  },
+});
+const hidden = Object.defineProperty({}, 'strid', { value: 2, enumerable: false });
+const f32 = (n: number) => new Float32Array(n);
+/** An array with a hole at `at` (a sparse array). */
+function sparse(values: unknown[], at: number): unknown[] {
+  const a = [...values];
+  delete a[at];
+  return a;
+}
+const bn3 = { gamma: f32(3), beta: f32(3), mean: f32(3), variance: f32(3).fill(1) };
+
+const HOSTILE: [string, () => unknown, DeconvErrorCode, string][] = [
+  // Sizes near or past 2^32 are rejected before any work that depends on them.
+  [
+    'fromOnnx: a filter of height 2^32',
+    () => fromOnnx({}, [1, 1, 1, 1], [1, 1, 2 ** 32, 1]),
+    'INVALID_ARGUMENT',
+    'filterShape[2]',
+  ],
+  [
+    'toTorch: an input of width 2^40',
+    () => toTorch([1, 1, 1, 2 ** 40], [1, 1, 1, 1]),
+    'INVALID_ARGUMENT',
+    'inputShape[3]',
+  ],
+  [
+    'equivalents: a stride of 2^32',
+    () => equivalents([1, 1, 2, 6], [1, 1, 1, 1], { strides: [2 ** 32, 65536] }),
+    'INVALID_ARGUMENT',
+    'options.strides[0]',
+  ],
+  [
+    'fromTorch: dilation 2^31 − 1 with a 3-tap kernel (full size 2^32)',
+    () => fromTorch({ dilation: 2 ** 31 - 1 }, [1, 1, 4], [1, 1, 3]),
+    'INVALID_ARGUMENT',
+    'dilation',
+  ],
+  [
+    'fromTensorFlow: a full height of 2^31',
+    () =>
+      fromTensorFlow(
+        { outputShape: [1, 2 ** 31 - 1, 1, 1], strides: [2 ** 31 - 1, 1], padding: 'VALID' },
+        [1, 2, 1, 1],
+        [1, 1, 1, 1],
+      ),
+    'INVALID_ARGUMENT',
+    'strides',
+  ],
+  [
+    'fromKeras: strides past 2^31 − 1',
+    () => fromKeras({ strides: 2 ** 31 }, [1, 2, 1], [1, 1, 1]),
+    'INVALID_ARGUMENT',
+    'strides',
+  ],
+  ['fromCaffe: pad 2^53', () => fromCaffe({ pad: 2 ** 53 }, X, W), 'INVALID_ARGUMENT', 'pad'],
+  [
+    'kerasOutputLength: in = 2^40',
+    () => kerasOutputLength(2 ** 40, 3, 2, 1, 'same', null),
+    'INVALID_ARGUMENT',
+    'inSize',
+  ],
+  // Values that once made the message formatter throw.
+  ['fromTorch: a BigInt stride', () => fromTorch({ stride: 2n as never }, X, W), 'INVALID_ARGUMENT', 'stride'],
+  [
+    'fromTorch: a circular padding',
+    () => fromTorch({ padding: circular as never }, X, W),
+    'INVALID_ARGUMENT',
+    'padding',
+  ],
+  [
+    'fromKeras: circular params',
+    () => fromKeras(circular as never, [1, 4, 4, 2], [3, 3, 3, 2]),
+    'INVALID_ARGUMENT',
+    'self',
+  ],
+  ['fromOnnx: a revoked Proxy as params', () => fromOnnx(revoked.proxy as never, X, W), 'INVALID_ARGUMENT', 'params'],
+  ['fromTorch: a throwing getter', () => fromTorch(throwing as never, X, W), 'INVALID_ARGUMENT', 'stride'],
+  [
+    'toKeras: a BigInt in the options',
+    () => toKeras(X, W, { strides: [2n, 1] as never }),
+    'INVALID_ARGUMENT',
+    'options.strides[0]',
+  ],
+  // Odd arrays and objects.
+  [
+    'fromTorch: a sparse stride',
+    () => fromTorch({ stride: sparse([0, 2], 0) as never }, X, W),
+    'INVALID_ARGUMENT',
+    'stride[0]',
+  ],
+  [
+    'fromOnnx: a sparse input shape',
+    () => fromOnnx({}, sparse([1, 2, 4, 4], 1) as never, W),
+    'INVALID_ARGUMENT',
+    'inputShape[1]',
+  ],
+  [
+    'fromTensorFlow: a sparse explicit padding',
+    () =>
+      fromTensorFlow(
+        {
+          outputShape: [1, 8, 8, 3],
+          strides: 2,
+          padding: sparse(
+            [
+              [0, 0],
+              [0, 0],
+              [0, 0],
+              [0, 0],
+            ],
+            1,
+          ) as never,
+        },
+        [1, 4, 4, 2],
+        [3, 3, 3, 2],
+      ),
+    'INVALID_ARGUMENT',
+    'padding',
+  ],
+  ['fromCaffe: a Map as params', () => fromCaffe(new Map() as never, X, W), 'INVALID_ARGUMENT', 'params'],
+  ['fromTorch: null params', () => fromTorch(null as never, X, W), 'INVALID_ARGUMENT', 'params'],
+  [
+    'fromTorch: an inherited unknown key',
+    () => fromTorch(Object.create({ strides: 2 }) as never, X, W),
+    'INVALID_ARGUMENT',
+    'strides',
+  ],
+  ['fromTorch: a non-enumerable unknown key', () => fromTorch(hidden as never, X, W), 'INVALID_ARGUMENT', 'strid'],
+  ['fromTorch: groups null', () => fromTorch({ groups: null as never }, X, W), 'INVALID_ARGUMENT', 'groups'],
+  [
+    'fromKeras: useBias "yes"',
+    () => fromKeras({ useBias: 'yes' as never }, [1, 4, 4, 2], [3, 3, 3, 2]),
+    'INVALID_ARGUMENT',
+    'useBias',
+  ],
+  // Initializers.
+  ['glorotUniform: options null', () => glorotUniform([2, 3, 3, 3], null as never), 'INVALID_ARGUMENT', 'options'],
+  ['heUniform: options null', () => heUniform([2, 3, 3, 3], null as never), 'INVALID_ARGUMENT', 'options'],
+  ["heUniform: options 'x'", () => heUniform([2, 3, 3, 3], 'x' as never), 'INVALID_ARGUMENT', 'options'],
+  [
+    'glorotUniform: seed null',
+    () => glorotUniform([2, 3, 3, 3], { seed: null as never }),
+    'INVALID_ARGUMENT',
+    'options.seed',
+  ],
+  [
+    "glorotUniform: groups 'x'",
+    () => glorotUniform([2, 3, 3, 3], { groups: 'x' as never }),
+    'INVALID_ARGUMENT',
+    'options.groups',
+  ],
+  ['glorotUniform: groups 0', () => glorotUniform([2, 3, 3, 3], { groups: 0 }), 'INVALID_ARGUMENT', 'options.groups'],
+  [
+    'glorotUniform: groups not dividing the input channels',
+    () => glorotUniform([3, 3, 3, 3], { groups: 2 }),
+    'INVALID_ARGUMENT',
+    'options.groups',
+  ],
+  [
+    'glorotUniform: an unknown filterLayout',
+    () => glorotUniform([2, 3, 3, 3], { filterLayout: 'oihw' as never }),
+    'INVALID_ARGUMENT',
+    'options.filterLayout',
+  ],
+  [
+    'glorotUniform: an unknown option',
+    () => glorotUniform([2, 3, 3, 3], { sead: 1 } as never),
+    'INVALID_ARGUMENT',
+    'options.sead',
+  ],
+  [
+    'glorotUniform: 2^62 elements',
+    () => glorotUniform([2 ** 31 - 1, 2 ** 31 - 1, 1, 1]),
+    'INVALID_ARGUMENT',
+    'filterShape',
+  ],
+  ['heUniform: a 6-D filter', () => heUniform([1, 1, 1, 1, 1, 1]), 'INVALID_ARGUMENT', 'filterShape'],
+  [
+    'foldBatchNorm: options null',
+    () => foldBatchNorm(f32(6), [2, 3, 1, 1], undefined, bn3, null as never),
+    'INVALID_ARGUMENT',
+    'options',
+  ],
+  [
+    'foldBatchNorm: bn null',
+    () => foldBatchNorm(f32(6), [2, 3, 1, 1], undefined, null as never),
+    'INVALID_ARGUMENT',
+    'bn',
+  ],
+  [
+    'foldBatchNorm: a DataView bias',
+    () => foldBatchNorm(f32(6), [2, 3, 1, 1], new DataView(new ArrayBuffer(12)) as never, bn3),
+    'INVALID_ARGUMENT',
+    'bias',
+  ],
+  [
+    'foldBatchNorm: an unknown filterLayout',
+    () => foldBatchNorm(f32(6), [2, 3, 1, 1], undefined, bn3, { filterLayout: 'hwio' as never }),
+    'INVALID_ARGUMENT',
+    'options.filterLayout',
+  ],
+  [
+    'bilinearUpsampling: a filter of 2^62 elements',
+    () => bilinearUpsampling(2 ** 20, 2 ** 20),
+    'INVALID_ARGUMENT',
+    'filterShape',
+  ],
+  ['bilinearUpsampling: factor 2^31', () => bilinearUpsampling(2 ** 31, 1), 'INVALID_ARGUMENT', 'factor'],
+  ['bilinearUpsampling: rank 4', () => bilinearUpsampling(2, 1, 4 as never), 'INVALID_ARGUMENT', 'rank'],
+  [
+    'an allocation the machine cannot make',
+    () => allocate(Float32Array, 2 ** 53, 'filterShape'),
+    'DEVICE_LIMIT',
+    'filterShape',
+  ],
+];
+
+describe('hostile inputs: a DeconvError with the right code and parameter within 50 ms', () => {
+  it.each(HOSTILE)('%s', (_name, call, code, param) => {
+    // The fastest of three tries: a slow call every time is work that depends on the value,
+    // while one slow try is the machine (other test files run beside this one).
+    let fastest = Infinity;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const t0 = performance.now();
+      let error: unknown;
+      try {
+        call();
+      } catch (e) {
+        error = e;
+      }
+      fastest = Math.min(fastest, performance.now() - t0);
+      expect(error).toBeInstanceOf(DeconvError);
+      const e = error as DeconvError;
+      expect([e.code, e.param]).toEqual([code, param]);
+      expect(e.message.length).toBeLessThan(2000);
+    }
+    expect(fastest).toBeLessThan(50);
+  });
+
+  it('huge but valid geometries convert in O(1): a stride of 65536, and of 2^31 − 1 for Keras', () => {
+    const t0 = performance.now();
+    const e = equivalents([1, 1, 2, 6], [1, 1, 1, 1], { strides: [65536, 2] });
+    expect(e.keras).toMatchObject({ ok: true, params: { padding: 'valid', outputPadding: 0, strides: [65536, 2] } });
+    const k = toKeras([1, 1, 1, 1], [1, 1, 1, 1], { strides: [2 ** 31 - 1, 1] });
+    expect(k).toMatchObject({ ok: true, params: { strides: [2 ** 31 - 1, 1], outputPadding: 0 } });
+    // Work proportional to the stride would take seconds here (or fail to allocate); the
+    // bound leaves room for a loaded machine.
+    expect(performance.now() - t0).toBeLessThan(250);
+  });
+
+  it('reads every argument once and keeps none of the caller arrays', () => {
+    let reads = 0;
+    const stride = [2, 2];
+    const params = {
+      get stride() {
+        reads++;
+        return stride;
+      },
+    };
+    const o = fromTorch(params, X, W);
+    expect(reads).toBe(1);
+    stride[0] = 5;
+    expect(o.strides).toEqual([2, 2]);
+    const onnx = { strides: [2, 2], pads: [1, 1, 1, 1] };
+    const p = fromOnnx(onnx, X, W);
+    onnx.strides[0] = 3;
+    expect(p.strides).toEqual([2, 2]);
+  });
+
+  it('PyTorch output padding: the message says the largest allowed value', () => {
+    let error: unknown;
+    try {
+      fromTorch({ stride: 2, outputPadding: 2 }, X, W);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as DeconvError).message).toContain(
+      'must be less than max(stride, dilation) = 2 on the height axis (at most 1), as PyTorch requires',
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bilinearUpsampling,
+  convTransposeCpu,
   convTranspose2dCpu,
   DeconvError,
   foldBatchNorm,
@@ -83,4 +84,108 @@ describe('initializers (CPU-only)', () => {
     };
     expect(() => foldBatchNorm(f, [2, 3, 1, 1], undefined, bad)).toThrow(DeconvError);
   });
+});
+
+describe('initializers for 1-D and 3-D filters (CPU-only)', () => {
+  it('fans from the filter layout of any rank: iow, woi, iodhw, dhwoi, groups', () => {
+    // iow [in 8, out 4, k 5]: fanIn = 4·5, fanOut = 8·5.
+    const one = glorotUniform([8, 4, 5], { seed: 1 });
+    expect(Math.max(...one.map(Math.abs))).toBeLessThanOrEqual(Math.sqrt(6 / (20 + 40)));
+    expect(Math.max(...one.map(Math.abs))).toBeGreaterThan(0.8 * Math.sqrt(6 / (20 + 40)));
+    // The same filter in TensorFlow's layout [k, out, in] has the same limit.
+    const tf = glorotUniform([5, 4, 8], { seed: 1, filterLayout: 'woi' });
+    expect(Math.max(...tf.map(Math.abs))).toBeGreaterThan(0.8 * Math.sqrt(6 / 60));
+    expect(Math.max(...tf.map(Math.abs))).toBeLessThanOrEqual(Math.sqrt(6 / 60));
+    // iodhw [in 4, out/g 2, 3, 3, 3], groups 2: fanIn = 2·27 (He uses fanIn only).
+    const three = heUniform([4, 2, 3, 3, 3], { seed: 2, groups: 2 });
+    expect(three.length).toBe(4 * 2 * 27);
+    expect(Math.max(...three.map(Math.abs))).toBeLessThanOrEqual(Math.sqrt(6 / 54));
+    expect(Math.max(...three.map(Math.abs))).toBeGreaterThan(0.8 * Math.sqrt(6 / 54));
+    expect(heUniform([3, 3, 3, 2, 4], { seed: 2, filterLayout: 'dhwoi' }).length).toBe(216);
+    expect(() => heUniform([3, 3, 3, 2, 4], { filterLayout: 'hwoi' })).toThrow(DeconvError);
+  });
+
+  it.each([
+    [1, 2],
+    [1, 3],
+    [1, 8],
+    [3, 2],
+    [3, 3],
+  ] as const)('bilinearUpsampling rank %i ×%i keeps a constant signal constant inside', (rank, f) => {
+    const layer = bilinearUpsampling(f, 2, rank);
+    const n = rank === 1 ? 12 : 4;
+    const inputShape = [1, 2, ...new Array<number>(rank).fill(n)];
+    const size = inputShape.reduce((a, b) => a * b, 1);
+    const out = convTransposeCpu(
+      new Float32Array(size).fill(1),
+      inputShape,
+      layer.filter,
+      layer.filterShape,
+      layer.options,
+    );
+    expect(out.shape).toEqual([1, 2, ...new Array<number>(rank).fill(f * n)]);
+    const N = f * n;
+    const inside = (i: number) => i >= f && i < N - f;
+    for (let i = 0; i < out.data.length / 2; i++) {
+      const coords = rank === 1 ? [i] : [Math.floor(i / (N * N)), Math.floor(i / N) % N, i % N];
+      if (coords.every(inside)) expect(out.data[i]).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('bilinearUpsampling in 3-D is the product of the 1-D weights', () => {
+    const one = bilinearUpsampling(3, 1, 1).filter;
+    const three = bilinearUpsampling(3, 1, 3);
+    expect(three.filterShape).toEqual([1, 1, 5, 5, 5]);
+    expect(three.options).toEqual({ strides: [3, 3, 3], padding: [1, 1, 1, 1, 1, 1], groups: 1 });
+    for (const [z, y, x] of [
+      [0, 0, 0],
+      [2, 3, 1],
+      [4, 4, 2],
+    ] as const) {
+      expect(three.filter[(z * 5 + y) * 5 + x]).toBeCloseTo(one[z]! * one[y]! * one[x]!, 6);
+    }
+  });
+
+  it.each([
+    [[1, 4, 5], [4, 3, 3], 'iow', 1],
+    [[1, 4, 5], [3, 2, 4], 'woi', 2],
+    [[2, 4, 2, 3, 2], [4, 1, 2, 2, 3], 'iodhw', 2],
+    [[1, 2, 2, 3, 2], [2, 2, 2, 3, 2], 'odhwi', 1],
+  ] as const)(
+    'foldBatchNorm equals conv then batch-norm: input %j filter %j (%s, groups %i)',
+    (inputShape, filterShape, layout, groups) => {
+      const rand = seededRandom(5);
+      const fill = (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
+      const count = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+      const filter = fill(count(filterShape));
+      const outC =
+        groups *
+        (layout.startsWith('io')
+          ? filterShape[1]
+          : layout.startsWith('o')
+            ? filterShape[0]
+            : filterShape[filterShape.length - 2]!);
+      const bias = fill(outC);
+      const input = fill(count(inputShape));
+      const bn = {
+        gamma: fill(outC),
+        beta: fill(outC),
+        mean: fill(outC),
+        variance: Float32Array.from(fill(outC), (v) => v * v + 0.1),
+      };
+      const options = { strides: new Array<number>(filterShape.length - 2).fill(2), groups, filterLayout: layout };
+      const ref = convTransposeCpu(input, inputShape, filter, filterShape, { ...options, bias });
+      const folded = foldBatchNorm(filter, filterShape, bias, bn, { filterLayout: layout, groups });
+      const out = convTransposeCpu(input, inputShape, folded.filter, filterShape, {
+        ...options,
+        bias: folded.bias,
+      });
+      const spatial = ref.data.length / inputShape[0] / outC;
+      for (let i = 0; i < ref.data.length; i++) {
+        const c = Math.floor(i / spatial) % outC;
+        const s = bn.gamma[c]! / Math.sqrt(bn.variance[c]! + 1e-5);
+        expect(out.data[i]).toBeCloseTo((ref.data[i]! - bn.mean[c]!) * s + bn.beta[c]!, 5);
+      }
+    },
+  );
 });

@@ -1,40 +1,12 @@
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { convTranspose2dCpu } from '../src/cpu.js';
 import { DeconvError } from '../src/errors.js';
 import { fromOnnx } from '../src/frameworks.js';
 import type { OnnxParams } from '../src/frameworks.js';
-import { convTransposeModel } from './helpers/onnx-model.js';
 import type { OnnxConvTransposeAttributes } from './helpers/onnx-model.js';
+import { runOrt, summary } from './helpers/ort.js';
+import type { Outcome } from './helpers/ort.js';
 import { dyadic, maxViolation, pick, randInt, rng } from './helpers/tensors.js';
-
-type Outcome = { ok: true; data: Float32Array; shape: number[] } | { ok: false; error: string };
-
-/** Runs one ConvTranspose in onnxruntime-node; load and run errors both count as a rejection. */
-async function runOrt(
-  x: Float32Array,
-  xShape: number[],
-  w: Float32Array,
-  wShape: number[],
-  b: Float32Array | null,
-  attrs: OnnxConvTransposeAttributes,
-): Promise<Outcome> {
-  try {
-    const model = convTransposeModel(xShape, wShape, attrs, b !== null);
-    // Severity 4 (fatal only): rejected models are expected here and need not be logged.
-    const session = await ort.InferenceSession.create(model, { logSeverityLevel: 4 });
-    const feeds: Record<string, ort.Tensor> = {
-      X: new ort.Tensor('float32', x, xShape),
-      W: new ort.Tensor('float32', w, wShape),
-    };
-    if (b) feeds.B = new ort.Tensor('float32', b, [b.length]);
-    const out = (await session.run(feeds)).Y!;
-    await session.release();
-    return { ok: true, data: out.data as Float32Array, shape: out.dims.map(Number) };
-  } catch (e) {
-    return { ok: false, error: (e as Error).message.split('\n')[0]! };
-  }
-}
 
 function runOurs(
   x: Float32Array,
@@ -151,7 +123,6 @@ describe('ONNX ConvTranspose: CPU reference through fromOnnx vs onnxruntime-node
       const b = c.bias ? dyadic(r, c.wShape[1]! * (c.attrs.group ?? 1)) : null;
       const theirs = await runOrt(x, c.xShape, w, c.wShape, b, c.attrs);
       const ours = runOurs(x, c.xShape, w, c.wShape, b, c.params);
-      const summary = (o: Outcome): string => (o.ok ? `shape ${o.shape.join('×')}` : `rejected: ${o.error}`);
       expect(ours.ok, `${c.name}\n onnxruntime: ${summary(theirs)}\n ours: ${summary(ours)}`).toBe(theirs.ok);
       if (ours.ok && theirs.ok) {
         expect(ours.shape, c.name).toEqual(theirs.shape);

@@ -1,5 +1,6 @@
 /**
- * A minimal protobuf encoder for ONNX models with one ConvTranspose node, so the
+ * A minimal protobuf encoder for ONNX models with one ConvTranspose node of any rank (1, 2
+ * or 3 spatial axes: the shapes and list attributes decide), so the
  * tests can build models in JavaScript and run them in onnxruntime-node.
  *
  * Only the fields the tests and the benchmark need are written (field numbers from onnx.proto):
