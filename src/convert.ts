@@ -6,10 +6,9 @@
 import { resolveConvTranspose } from './geometry.js';
 import { filterDims, filterShapeIn } from './geometry.js';
 import { AXIS_UNITS, axisNames, kerasOutputLength } from './frameworks.js';
+import type { ConvTranspose1dOptions, ConvTranspose3dOptions } from './types.js';
 import type {
   CaffeParams,
-  ConvTranspose1dOptions,
-  ConvTranspose3dOptions,
   KerasParams,
   OnnxParams,
   Shape1d,

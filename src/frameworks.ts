@@ -14,12 +14,10 @@ import { FILTER_LAYOUTS, INPUT_LAYOUTS, resolveConvTranspose } from './geometry.
 import type {
   AnyFilterLayout,
   AnyInputLayout,
+  ConvTranspose1dOptions,
   ConvTranspose2dOptions,
+  ConvTranspose3dOptions,
   ConvTransposeOptions,
-  FilterLayout1d,
-  FilterLayout3d,
-  InputLayout1d,
-  InputLayout3d,
 } from './types.js';
 import { MAX_INDEX, isArray, isInt, readBoolean, readInt, readInts, readOptions, readShape } from './validate.js';
 
@@ -28,18 +26,6 @@ export type IntOrPair = number | readonly [number, number];
 
 /** A size given once for every spatial axis, or once per axis ([W]; [H, W]; [D, H, W]). */
 export type IntOrList = number | readonly number[];
-
-/** Canonical options of a transposed convolution with one spatial axis (3-D input). */
-export interface ConvTranspose1dOptions extends ConvTransposeOptions {
-  inputLayout?: InputLayout1d;
-  filterLayout?: FilterLayout1d;
-}
-
-/** Canonical options of a transposed convolution with three spatial axes (5-D input). */
-export interface ConvTranspose3dOptions extends ConvTransposeOptions {
-  inputLayout?: InputLayout3d;
-  filterLayout?: FilterLayout3d;
-}
 
 /** An input shape with one spatial axis: [N, C, W] or [N, W, C]. */
 export type Shape1d = readonly [number, number, number];

@@ -346,7 +346,7 @@ export function resolveConvTranspose(
         invalid(
           `options.outputPadding[${a}]`,
           op,
-          `must be smaller than max(stride, dilation) = ${maxExtra[a]! + 1} on that axis`,
+          `must be less than max(stride, dilation) = ${maxExtra[a]! + 1} on that axis (at most ${maxExtra[a]!})`,
         );
       }
     });

@@ -6,7 +6,9 @@ export type {
   AnyInputLayout,
   AxisStrides,
   ConvTranspose2dGeometry,
+  ConvTranspose1dOptions,
   ConvTranspose2dOptions,
+  ConvTranspose3dOptions,
   ConvTransposeGeometry,
   ConvTransposeOptions,
   FilterAxisStrides,
@@ -24,7 +26,7 @@ export { resolveConvTranspose, resolveConvTranspose2d } from './geometry.js';
 export { convTransposeCpu, convTranspose2dCpu, convCpu, conv2dCpu } from './cpu.js';
 export type { ConvOptions, ConvFilterLayout, Conv2dOptions, Conv2dFilterLayout } from './cpu.js';
 export { seededRandom, glorotUniform, heUniform, bilinearUpsampling, foldBatchNorm } from './init.js';
-export type { InitOptions, UpsamplingLayer, BatchNormParams } from './init.js';
+export type { InitOptions, UpsamplingLayer, UpsamplingLayerNd, BatchNormParams } from './init.js';
 export * from './frameworks.js';
 export * from './convert.js';
 export { createEngine } from './gpu/engine.js';

@@ -79,6 +79,18 @@ export interface ConvTranspose2dOptions extends ConvTransposeOptions {
   filterLayout?: FilterLayout;
 }
 
+/** Canonical options of a transposed convolution with one spatial axis (3-D input). */
+export interface ConvTranspose1dOptions extends ConvTransposeOptions {
+  inputLayout?: InputLayout1d;
+  filterLayout?: FilterLayout1d;
+}
+
+/** Canonical options of a transposed convolution with three spatial axes (5-D input). */
+export interface ConvTranspose3dOptions extends ConvTransposeOptions {
+  inputLayout?: InputLayout3d;
+  filterLayout?: FilterLayout3d;
+}
+
 /** A dense float32 tensor on the CPU. */
 export interface Tensor {
   data: Float32Array;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeconvError } from '../src/errors.js';
 import { fromCaffe, fromKeras, fromOnnx, fromTensorFlow, fromTorch } from '../src/frameworks.js';
-import type { ConvTranspose1dOptions, ConvTranspose3dOptions } from '../src/frameworks.js';
+import type { ConvTranspose1dOptions, ConvTranspose3dOptions } from '../src/types.js';
 import { resolveConvTranspose } from '../src/geometry.js';
 import type { ConvTransposeOptions } from '../src/types.js';
 
