@@ -1,7 +1,7 @@
 // Activations fused after the bias. ACT: 0 none, 1 relu, 2 relu6, 3 leakyRelu, 4 sigmoid,
 // 5 tanh, 6 gelu (an `override`, so each activation is its own pipeline and the switch folds).
-// NaN stays NaN through every activation, as in the CPU reference: the comparisons select
-// the input itself when it is NaN, and nothing relies on how min/max treat NaN.
+// NaN stays NaN through every activation, as in the CPU reference. It is tested on the bits:
+// SwiftShader folds `x != x` to false and its exp loses NaN, so neither can be relied on.
 // Needs `params.alpha` (the leakyRelu slope).
 
 override ACT: u32 = 0u;
@@ -15,7 +15,12 @@ fn erf_approx(x: f32) -> f32 {
   return select(-y, y, x >= 0.0);
 }
 
+fn is_nan(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
 fn activate(x: f32) -> f32 {
+  if (ACT == 0u || is_nan(x)) { return x; }
   switch ACT {
     case 1u: { return select(x, 0.0, x < 0.0); }
     case 2u: { return select(select(x, 6.0, x > 6.0), 0.0, x < 0.0); }

@@ -44,11 +44,12 @@ export function declareData(
 
 /**
  * f16 bits of an f32, rounded by the hardware. pack2x16float is indeterminate outside f16's
- * finite range, so NaN, overflow to ±∞ (|v| ≥ 65520 rounds past the largest half, 65504)
- * and the values just below it are handled before packing.
+ * finite range, so NaN (tested on the bits: SwiftShader folds `v != v` to false), overflow to
+ * ±∞ (|v| ≥ 65520 rounds past the largest half, 65504) and the values just below it are
+ * handled before packing.
  */
 const F16_BITS = `fn f16_bits(v: f32) -> u32 {
-  if (v != v) { return 0x7e00u; }
+  if ((bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u) { return 0x7e00u; }
   if (abs(v) >= 65520.0) { return select(0x7c00u, 0xfc00u, v < 0.0); }
   return pack2x16float(vec2<f32>(clamp(v, -65504.0, 65504.0), 0.0)) & 0xffffu;
 }`;
