@@ -97,14 +97,13 @@ export interface ScatterPasses {
 export function scatterPasses(g: ConvTransposeGeometry): ScatterPasses {
   const axes = g.kernelSizes.map((k, a) => axisClasses(g.strides[a]!, g.dilations[a]!, k));
   const fill = g.outSizes.some(
-    (out, a) =>
-      !axisReached(out, g.padding[2 * a]!, g.kernelSizes[a]!, g.strides[a]!, g.dilations[a]!, g.inSizes[a]!),
+    (out, a) => !axisReached(out, g.padding[2 * a]!, g.kernelSizes[a]!, g.strides[a]!, g.dilations[a]!, g.inSizes[a]!),
   );
   const r = g.rank;
-  const named: Partial<ScatterPasses> = { x: axes[r - 1]! };
-  if (r >= 2) named.y = axes[r - 2]!;
-  if (r >= 3) named.z = axes[r - 3]!;
-  return { axes, x: axes[r - 1]!, ...named, passes: axes.reduce((p, x) => p * x.passes, 1), fill };
+  const grid: ScatterPasses = { axes, x: axes[r - 1]!, passes: axes.reduce((p, x) => p * x.passes, 1), fill };
+  if (r >= 2) grid.y = axes[r - 2]!;
+  if (r >= 3) grid.z = axes[r - 3]!;
+  return grid;
 }
 
 /** Product of a list. */

@@ -183,7 +183,11 @@ export function scatterShader(k: ScatterKey): ShaderSpec {
         'if (t >= params.total) { return; }',
         'let ix0 = (t % params.b_w) * 8u;',
         'var rest = t / params.b_w;',
-        ...split([...outer].reverse(), (a) => `pos_${a}`, (a) => `params.i_${a}`),
+        ...split(
+          [...outer].reverse(),
+          (a) => `pos_${a}`,
+          (a) => `params.i_${a}`,
+        ),
         'let co0 = (rest % params.cbg) * 8u;',
         'rest = rest / params.cbg;',
         'let grp = rest % params.groups;',
@@ -285,7 +289,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let t = workgroup_index(wid, nwg) * 64u + lid;
   if (t >= params.total) { return; }
   var rest = t;
-${indent(split([...L].reverse(), (a) => `pos_${a}`, (a) => `params.o_${a}`), 1).join('\n')}
+${indent(
+  split(
+    [...L].reverse(),
+    (a) => `pos_${a}`,
+    (a) => `params.o_${a}`,
+  ),
+  1,
+).join('\n')}
   let c = rest % params.cout;
   let n = rest / params.cout;
   if (${reached}) {

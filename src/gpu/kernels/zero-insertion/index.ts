@@ -93,8 +93,8 @@ export const zeroInsertionKernel: Kernel = {
       workgroups: ceilDiv(convThreads(g), WG),
     };
   },
-  issuedMacs(g) {
-    return zeroInsertionMacs(g);
+  issuedMacs(g, variant) {
+    return zeroInsertionMacs(g, variant !== undefined);
   },
   encode(ctx, g, buffers, variant) {
     encodeZeroInsertion(ctx, g, buffers, variant as unknown as ZeroInsertionVariant);

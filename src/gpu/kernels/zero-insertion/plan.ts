@@ -48,9 +48,19 @@ export function convThreads(g: ConvTransposeGeometry): number {
   );
 }
 
-/** Multiply-adds zero-insertion issues: every tap of every output pixel (inserted zeros included). */
-export function zeroInsertionMacs(g: ConvTransposeGeometry): number {
-  return g.inChannelsPerGroup * g.outChannels * g.batch * product(g.outSizes) * product(g.kernelSizes);
+/**
+ * Multiply-adds zero-insertion issues: every tap of every output pixel (inserted zeros
+ * included), and with `blocked`, in whole 4 channel × 4 pixel blocks as the convolution runs
+ * them. The guarded variant issues fewer (it skips the taps of the outer axes that land on
+ * inserted zeros or padding); this counts it as the plain one.
+ */
+export function zeroInsertionMacs(g: ConvTransposeGeometry, blocked = false): number {
+  const taps = product(g.kernelSizes);
+  if (!blocked) return g.inChannelsPerGroup * g.outChannels * g.batch * product(g.outSizes) * taps;
+  const up = (x: number) => ceilDiv(x, BLOCK) * BLOCK;
+  const last = g.rank - 1;
+  const slices = g.groups * g.batch * g.inChannelsPerGroup;
+  return slices * up(g.outChannelsPerGroup) * product(g.outSizes.slice(0, last)) * up(g.outSizes[last]!) * taps;
 }
 
 /** Relative rate on both adapter classes: it multiplies dense tap sets and is never close, so a rough one. */

@@ -127,7 +127,8 @@ function outerTapLoop(a: string, prev: string, guard: boolean, inner: string[]):
 
 /** The tap loop of the last axis: 4 up values (one per pixel) × 4 weights (one per channel). */
 function columnTapLoop(outer: string, guard: boolean): string[] {
-  const product = (lane: string) => (guard ? `select(vec4<f32>(0.0), xv.${lane} * wv, real.${lane})` : `xv.${lane} * wv`);
+  const product = (lane: string) =>
+    guard ? `select(vec4<f32>(0.0), xv.${lane} * wv, real.${lane})` : `xv.${lane} * wv`;
   return [
     'for (var t_w = 0u; t_w < params.k_w; t_w++) {',
     '  let kk_w = params.k_w - 1u - t_w;',
@@ -158,7 +159,8 @@ export function convShader(k: ConvKey): ShaderSpec {
   const L = axisLetters(k.rank);
   const outer = L.slice(0, -1);
   let taps = columnTapLoop(outer[outer.length - 1] ?? '', k.guard);
-  for (let i = outer.length - 1; i >= 0; i--) taps = outerTapLoop(outer[i]!, i === 0 ? '' : outer[i - 1]!, k.guard, taps);
+  for (let i = outer.length - 1; i >= 0; i--)
+    taps = outerTapLoop(outer[i]!, i === 0 ? '' : outer[i - 1]!, k.guard, taps);
   const ubase = ['n * params.us_n', ...outer.map((a) => `pos_${a} * params.us_${a}`)].join(' + ');
   const ybase = ['n * params.y_n', ...outer.map((a) => `pos_${a} * params.y_${a}`)].join(' + ');
   const body = [
