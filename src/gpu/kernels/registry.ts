@@ -2,9 +2,11 @@
 import type { Kernel, KernelName } from '../kernel.js';
 import type { ShaderSource } from '../shader/compose.js';
 import type { Storage } from '../shader/storage.js';
+import { scatterKernel } from './scatter/index.js';
 import { subpixelKernel } from './subpixel/index.js';
+import { zeroInsertionKernel } from './zero-insertion/index.js';
 
-const KERNELS: readonly Kernel[] = [subpixelKernel];
+const KERNELS: readonly Kernel[] = [zeroInsertionKernel, scatterKernel, subpixelKernel];
 
 /** Every kernel of the library, in KERNEL_NAMES order. */
 export function allKernels(): readonly Kernel[] {
