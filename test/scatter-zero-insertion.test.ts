@@ -9,7 +9,7 @@ import { resolveConvTranspose, resolveConvTranspose2d } from '../src/geometry.js
 import type { DispatchSpec, KernelContext, KernelEnv } from '../src/gpu/kernel.js';
 import { axisReached, scatterKernel, scatterPasses } from '../src/gpu/kernels/scatter/index.js';
 import { upsampled, zeroInsertionKernel } from '../src/gpu/kernels/zero-insertion/index.js';
-import { reflectShader } from '../src/gpu/reflect.js';
+import { reflectShader } from './helpers/reflect.js';
 import type { Storage } from '../src/gpu/shader/storage.js';
 import { rng } from './helpers/check.js';
 
