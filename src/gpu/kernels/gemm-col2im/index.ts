@@ -183,7 +183,7 @@ export const gemmCol2imKernel: Kernel = {
   encode(ctx, g, buffers, variant) {
     const v = variant as unknown as GemmCol2imVariant;
     const plan = planOf(g, ctx.limits);
-    const col = ctx.scratch(Math.max(16, plan.colBytes), 'gemm-col2im:col');
+    const col = ctx.scratch(Math.max(4, plan.colBytes), 'gemm-col2im:col');
     for (const ch of plan.chunks) encodeChunk(ctx, g, buffers, col, plan, ch, v);
   },
   variants(rank, storage) {

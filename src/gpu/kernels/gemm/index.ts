@@ -19,16 +19,7 @@ import {
 } from './plan.js';
 import { gemmShader } from './wgsl.js';
 
-export {
-  chooseTile,
-  gemmRegisterRows,
-  gemmVariant,
-  gemmWorkgroups,
-  vectorModes,
-  type GemmTile,
-  type GemmVariant,
-  type StridedGemm,
-} from './plan.js';
+export * from './plan.js';
 
 /** The composed GEMM shader of a variant and storage, labelled for the kernel (pass) that runs it. */
 export function gemmShaderOf(label: string, variant: GemmVariant, storage: Storage): ShaderSource {

@@ -11,7 +11,7 @@
  * GEMM view: M = cog output channels, N = batch · Π o positions (the last axis fastest),
  * K = Π k · cig.
  */
-import { checkKey, type ShaderSpec } from '../../shader/compose.js';
+import { checkKey, type BindingSpec, type ShaderSpec } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
 import { axisLetters, axisNames } from '../../math.js';
 import {
@@ -48,27 +48,18 @@ export interface TiledKey {
   storage: Storage;
 }
 
-const DATA = [
-  { name: 'input', kind: 'data', access: 'read' },
-  { name: 'weights', kind: 'data', access: 'read' },
-  { name: 'bias', kind: 'data', access: 'read' },
+/** The tensors, in the call's storage: three read, the output written. */
+const DATA: BindingSpec[] = [
+  ...(['input', 'weights', 'bias'] as const).map((name): BindingSpec => ({ name, kind: 'data', access: 'read' })),
   { name: 'output', kind: 'data', access: 'read_write' },
-] as const;
+];
 
 /** The uniforms of a variant at a rank. */
 function uniforms(rank: number, tiled: boolean): string[] {
+  const strides = ['x_n', 'x_c', 'y_n', 'y_c', 'w_i', 'w_o'];
   return [
-    'groups',
-    'cig',
-    'cog',
-    'size_n',
-    ...(tiled ? ['size_k'] : []),
-    'x_n',
-    'x_c',
-    'y_n',
-    'y_c',
-    'w_i',
-    'w_o',
+    ...['groups', 'cig', 'cog', 'size_n', ...(tiled ? ['size_k'] : [])],
+    ...strides,
     ...axisNames(rank, ['i', 'o', 'k', 's', 'd', 'p', 'x', 'y', 'w']),
   ];
 }
