@@ -24,7 +24,7 @@ import {
   type KernelName,
 } from '../src/index.js';
 import { CallContext } from '../src/gpu/context.js';
-import { encodeMatmul, type GemmVariant } from '../src/gpu/kernels/gemm.js';
+import { encodeMatmul, type GemmVariant } from '../src/gpu/kernels/gemm/index.js';
 import { convTransposeModel } from '../test/helpers/onnx-model.js';
 import { SMOKE, SUITE, type BenchLayer } from './suite.js';
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallContext, runKernel } from '../../src/gpu/context.js';
 import type { Kernel } from '../../src/gpu/kernel.js';
-import { COL_CAP_BYTES, gemmCol2imKernel, planGemmCol2im } from '../../src/gpu/kernels/gemm-col2im.js';
+import { COL_CAP_BYTES, gemmCol2imKernel, planGemmCol2im } from '../../src/gpu/kernels/gemm-col2im/index.js';
 import {
   chooseTile,
   encodeGemm,
@@ -14,9 +14,9 @@ import {
   vectorModes,
   type GemmVariant,
   type StridedGemm,
-} from '../../src/gpu/kernels/gemm.js';
-import { im2colGemmKernel } from '../../src/gpu/kernels/im2col-gemm.js';
-import { scatterKernel, scatterPasses } from '../../src/gpu/kernels/scatter.js';
+} from '../../src/gpu/kernels/gemm/index.js';
+import { im2colGemmKernel } from '../../src/gpu/kernels/im2col-gemm/index.js';
+import { scatterKernel, scatterPasses } from '../../src/gpu/kernels/scatter/index.js';
 import { resolveConvTranspose2d, tensorStrides } from '../../src/geometry.js';
 import { convTranspose2dCpu } from '../../src/cpu.js';
 import type { ConvTranspose2dGeometry, ConvTranspose2dOptions } from '../../src/types.js';
@@ -257,6 +257,7 @@ describe.each(RUNS)('$name on row bands (the engine splits calls this way)', ({ 
       padding: [pt, pb, g.padding[2], g.padding[3]],
       outputPadding: [op, g.outputPadding[1]],
       outHeight: rows,
+      outSizes: [rows, g.outWidth],
       outputShape,
       outputSize: g.batch * g.outChannels * rows * g.outWidth,
       outputStrides: tensorStrides(g.inputLayout, g.outChannels, rows, g.outWidth),
@@ -381,7 +382,14 @@ describe('gemm-col2im column chunks', () => {
     }
     expect(bands.colBytes).toBeLessThanOrEqual(27 * 6 * 4 * 3);
     expect(typeof planGemmCol2im(g, 27 * 6 * 4)).toBe('string');
-    expect(gemmCol2imKernel.unsupported(g, limitsWith(27 * 6 * 4))).toMatch(/column budget/);
+    expect(
+      gemmCol2imKernel.unsupported(g, {
+        limits: limitsWith(27 * 6 * 4),
+        software: false,
+        storage: 'f32',
+        guard: false,
+      }),
+    ).toMatch(/column budget/);
   });
 
   it.each([

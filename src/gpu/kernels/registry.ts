@@ -2,11 +2,19 @@
 import type { Kernel, KernelName } from '../kernel.js';
 import type { ShaderSource } from '../shader/compose.js';
 import type { Storage } from '../shader/storage.js';
+import { gemmCol2imKernel } from './gemm-col2im/index.js';
+import { im2colGemmKernel } from './im2col-gemm/index.js';
 import { scatterKernel } from './scatter/index.js';
 import { subpixelKernel } from './subpixel/index.js';
 import { zeroInsertionKernel } from './zero-insertion/index.js';
 
-const KERNELS: readonly Kernel[] = [zeroInsertionKernel, scatterKernel, subpixelKernel];
+const KERNELS: readonly Kernel[] = [
+  zeroInsertionKernel,
+  scatterKernel,
+  gemmCol2imKernel,
+  im2colGemmKernel,
+  subpixelKernel,
+];
 
 /** Every kernel of the library, in KERNEL_NAMES order. */
 export function allKernels(): readonly Kernel[] {
