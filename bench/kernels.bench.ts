@@ -9,9 +9,9 @@ import { resolveConvTranspose2d } from '../src/geometry.js';
 import { CallContext, roundSize } from '../src/gpu/context.js';
 import { BufferUsage } from '../src/gpu/flags.js';
 import type { ConvBuffers, Kernel } from '../src/gpu/kernel.js';
-import { getKernel } from '../src/gpu/kernels/index.js';
-import { encodeSubpixel } from '../src/gpu/kernels/subpixel.js';
-import { subpixelConfig, type SubpixelConfig } from '../src/gpu/planner.js';
+import { getKernel } from '../src/gpu/kernels/registry.js';
+import { encodeSubpixel, subpixelConfig } from '../src/gpu/kernels/subpixel/index.js';
+import type { SubpixelConfig } from '../src/gpu/planner.js';
 import type { ConvTranspose2dGeometry, ConvTranspose2dOptions } from '../src/types.js';
 import { getDevice } from '../test/helpers/gpu.js';
 
@@ -84,7 +84,7 @@ function group(
         k,
         async () => {
           const { device, b } = await ready();
-          await run(device, (ctx) => kernel.encode(ctx, g, b));
+          await run(device, (ctx) => kernel.encode(ctx, g, b, kernel.choose(g, ctx).variant));
         },
         options,
       );
