@@ -1,9 +1,9 @@
 import { invalid, show } from './errors.js';
-import { checkShape, resolveConvTranspose2d } from './geometry.js';
+import { checkShape, resolveConvTranspose } from './geometry.js';
 import type { ConvTranspose2dOptions, InputLayout } from './types.js';
 
-/** A size given once for both axes, or per axis as [height, width]. */
-export type IntOrPair = number | readonly [number, number];
+/** A size given once for both axes, or per axis as [height, width] (any array: its length is checked when called). */
+export type IntOrPair = number | readonly number[];
 
 /** `nn.ConvTranspose2d(...)` arguments in camelCase, plus `forward(x, output_size)`. */
 export interface TorchParams {
@@ -32,7 +32,7 @@ export interface TorchParams {
 }
 
 /** Explicit TensorFlow padding: one [before, after] pair per dimension, in the data format's order. */
-export type TensorFlowExplicitPadding = readonly (readonly [number, number])[];
+export type TensorFlowExplicitPadding = readonly (readonly number[])[];
 
 /** `tf.nn.conv2d_transpose(input, filters, output_shape, strides, padding, data_format, dilations)` in camelCase. */
 export interface TensorFlowParams {
@@ -306,7 +306,7 @@ export function fromTorch(
 
 /** Validates the assembled options with the canonical rules and returns them. */
 function finish(input: Quad, filter: Quad, options: ConvTranspose2dOptions): ConvTranspose2dOptions {
-  resolveConvTranspose2d(input, filter, options);
+  resolveConvTranspose(input, filter, options);
   return options;
 }
 
