@@ -39,7 +39,7 @@ function wgslWithoutComments(): Plugin {
 
 export default defineConfig(({ mode }) => {
   if (mode === 'lib') {
-    // The library: one ES module per entry (code they share goes to a common chunk) with
+    // The library: one ES module per entry (code they share goes to dist/chunks/) with
     // the shaders inlined, so it loads in a browser without a bundler and in Node. Not
     // minified (applications minify) and without source maps (they would be most of the
     // package). TF.js is the caller's: never bundled.
@@ -55,7 +55,7 @@ export default defineConfig(({ mode }) => {
         lib: { entry: libEntries(), formats: ['es'], fileName: (_format, name) => `${name}.js` },
         rolldownOptions: {
           external: [/^@tensorflow\//],
-          output: { chunkFileNames: '[name].js' },
+          output: { chunkFileNames: 'chunks/[name].js' },
         },
       },
     };

@@ -205,6 +205,26 @@ describe('npm pack of a clean checkout', () => {
     expect(manifest.type).toBe('module');
   });
 
+  it('loads nothing outside the package from the main entry (TF.js stays an optional peer of ./tfjs)', () => {
+    const bare = new Set<string>();
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const code = readFileSync(join(unpacked, 'package', file), 'utf8');
+      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)["']([^"']+)["']/g)) {
+        if (m[1]!.startsWith('.')) visit(join(dirname(file), m[1]!));
+        else bare.add(m[1]!);
+      }
+    };
+    visit('dist/index.js');
+    expect([...bare]).toEqual([]);
+    if (entryNames().includes('tfjs')) {
+      const meta = manifest.peerDependenciesMeta as Record<string, { optional?: boolean }> | undefined;
+      expect(meta?.['@tensorflow/tfjs-core']?.optional).toBe(true);
+    }
+  });
+
   it('lists as dependencies only what the shipped files use', () => {
     const deps = Object.keys((manifest.dependencies as Record<string, string> | undefined) ?? {});
     const text = files
