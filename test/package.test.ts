@@ -34,7 +34,7 @@ const MINUTE = 60_000;
 let work = '';
 let source = '';
 let tarball = '';
-/** The install from git, started early: it mostly waits on the disk while the other steps compute. */
+/** The install from git (the slow step), started early so that it overlaps the others. */
 let fromGit: Promise<string> | null = null;
 
 /** The environment for child commands, without the npm_* settings of the npm that started the tests (this repository's `ignore-scripts` would stop `prepare`). */
@@ -85,7 +85,7 @@ async function npmInstall(cwd: string, spec: string): Promise<void> {
   }
 }
 
-/** An empty ES-module project with `webgpu` (and @types/node) linked from this repository. */
+/** An empty ES-module project outside the repository. */
 function emptyProject(name: string): string {
   const dir = join(work, name);
   mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true });
@@ -93,6 +93,7 @@ function emptyProject(name: string): string {
   return dir;
 }
 
+/** Links a package of this repository's node_modules into a project (after `npm install`, which would prune it). */
 function linkFromRepo(project: string, pkg: string): void {
   symlinkSync(join(root, 'node_modules', pkg), join(project, 'node_modules', pkg), 'dir');
 }
