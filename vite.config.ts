@@ -1,22 +1,62 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
+import { stripComments } from './src/gpu/shader/strip.js';
 
 export { chromiumArgs, chromiumPath };
 
+/**
+ * The package's entry points (see `exports` in package.json): the main module, and the
+ * TF.js kernels as their own module when their source exists, so that the main entry never
+ * loads TF.js.
+ */
+function libEntries(): Record<string, string> {
+  const entries: Record<string, string> = { index: resolve(import.meta.dirname, 'src/index.ts') };
+  const tfjs = resolve(import.meta.dirname, 'src/tfjs.ts');
+  if (existsSync(tfjs)) entries.tfjs = tfjs;
+  return entries;
+}
+
+/**
+ * Loads `*.wgsl?raw` imports without their `//` comments, for the shipped library only (tests
+ * and the demo read the commented sources).
+ */
+function wgslWithoutComments(): Plugin {
+  return {
+    name: 'wgsl-without-comments',
+    enforce: 'pre',
+    load(id) {
+      const [file, query] = id.split('?');
+      if (!file?.endsWith('.wgsl') || query !== 'raw') return null;
+      this.addWatchFile(file);
+      return `export default ${JSON.stringify(stripComments(readFileSync(file, 'utf8')))};`;
+    },
+  };
+}
+
 export default defineConfig(({ mode }) => {
   if (mode === 'lib') {
-    // The library: one ES module with the shaders and wgsl_reflect inlined, so it
-    // loads in a browser without a bundler and in Node.
+    // The library: one ES module per entry (code they share goes to dist/chunks/) with
+    // the shaders inlined, so it loads in a browser without a bundler and in Node. Not
+    // minified (applications minify) and without source maps (they would be most of the
+    // package). TF.js is the caller's: never bundled.
     return {
+      plugins: [wgslWithoutComments()],
       build: {
         outDir: 'dist',
-        emptyOutDir: false,
-        sourcemap: true,
+        // Declarations are written into dist/ after this step (`npm run build`).
+        emptyOutDir: true,
+        sourcemap: false,
         target: 'es2022',
         minify: false,
-        lib: { entry: resolve(import.meta.dirname, 'src/index.ts'), formats: ['es'], fileName: () => 'index.js' },
+        lib: { entry: libEntries(), formats: ['es'], fileName: (_format, name) => `${name}.js` },
+        rolldownOptions: {
+          external: [/^@tensorflow\//],
+          output: { chunkFileNames: 'chunks/[name].js' },
+        },
       },
     };
   }

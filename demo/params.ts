@@ -803,7 +803,7 @@ export function fieldsFromParams(id: FrameworkId, params: object): FieldsFromCon
       } else {
         const [ph, pw] = nhwc ? [p.padding[1]!, p.padding[2]!] : [p.padding[2]!, p.padding[3]!];
         values.padding = 'EXPLICIT';
-        values.explicitPadding = fieldText([ph[0], ph[1], pw[0], pw[1]]);
+        values.explicitPadding = fieldText([ph[0]!, ph[1]!, pw[0]!, pw[1]!]);
       }
       break;
     }

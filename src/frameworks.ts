@@ -21,8 +21,8 @@ import type {
 } from './types.js';
 import { MAX_INDEX, isArray, isInt, readBoolean, readInt, readInts, readOptions, readShape } from './validate.js';
 
-/** A size given once for both axes, or per axis as [height, width]. */
-export type IntOrPair = number | readonly [number, number];
+/** A size given once for both axes, or per axis as [height, width] (any array: its length is checked when called). */
+export type IntOrPair = number | readonly number[];
 
 /** A size given once for every spatial axis, or once per axis ([W]; [H, W]; [D, H, W]). */
 export type IntOrList = number | readonly number[];
@@ -60,7 +60,7 @@ export interface TorchParams {
 }
 
 /** Explicit TensorFlow padding: one [before, after] pair per dimension, in the data format's order. */
-export type TensorFlowExplicitPadding = readonly (readonly [number, number])[];
+export type TensorFlowExplicitPadding = readonly (readonly number[])[];
 
 /** TensorFlow data formats: 1-D 'NWC' | 'NCW', 2-D 'NHWC' | 'NCHW', 3-D 'NDHWC' | 'NCDHW'. */
 export type TensorFlowDataFormat = 'NWC' | 'NCW' | 'NHWC' | 'NCHW' | 'NDHWC' | 'NCDHW';

@@ -4,8 +4,11 @@
  * the CPU backend's float16 path.
  */
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
+// Views of one scratch word. Marked pure, with no property read in their arguments, so that
+// bundlers drop them from applications that never convert halves.
+const word = /* @__PURE__ */ new ArrayBuffer(4);
+const f32 = /* @__PURE__ */ new Float32Array(word);
+const u32 = /* @__PURE__ */ new Uint32Array(word);
 
 /** The float16 bits of a number, rounded to nearest even (overflow → ±∞, NaN → a quiet NaN). */
 export function halfBits(value: number): number {

@@ -1,3 +1,6 @@
+// The declarations use WebGPU's types (GPUDevice, GPUBuffer, …): this reference, kept in
+// dist/index.d.ts, makes them resolve for every consumer (`@webgpu/types` is a dependency).
+/// <reference types="@webgpu/types" preserve="true" />
 export { DeconvError } from './errors.js';
 export type { DeconvErrorCode } from './errors.js';
 export type {

@@ -220,11 +220,4 @@ export function shaderFor<K extends object>(label: string, key: K, build: (key: 
   return source;
 }
 
-/** Removes `//` comments and blank lines from WGSL (the shipped shaders carry no comments). */
-export function stripComments(code: string): string {
-  return code
-    .split('\n')
-    .map((line) => line.replace(/\s*\/\/.*$/, ''))
-    .filter((line) => line.trim().length > 0)
-    .join('\n');
-}
+export { stripComments } from './strip.js';

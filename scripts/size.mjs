@@ -1,0 +1,117 @@
+// `npm run size`: what an application pays for the library. Bundles small consumer entries
+// with esbuild (minified, for the browser, as an application would) against the built package,
+// and prints each bundle's minified and gzip sizes in bytes. Bundles are deterministic:
+// test/package.test.ts asserts the targets on the same numbers, for the packed package.
+//
+//   node scripts/size.mjs           the table, for dist/ (run `npm run build` first)
+//   node scripts/size.mjs --json    the same as JSON
+//   node scripts/size.mjs --why     bundles the TypeScript sources instead and lists the bytes
+//                                   each module adds (to find what a target pulls in)
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, transform } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The consumer entries measured, with their targets in gzip bytes (1 KB = 1,000 B). */
+export const ENTRIES = [
+  {
+    name: 'fromTorch only',
+    target: 5_000,
+    code: `import { fromTorch } from 'webgpu-deconv';
+console.log(fromTorch({ stride: 2, padding: 1 }, [1, 2, 4, 4], [2, 3, 3, 3]));`,
+  },
+  {
+    name: 'createEngine + one convTranspose2d',
+    target: 35_000,
+    code: `import { createEngine } from 'webgpu-deconv';
+const engine = await createEngine();
+const r = await engine.convTranspose2d(new Float32Array(32), [1, 2, 4, 4], new Float32Array(54), [2, 3, 3, 3], { strides: [2, 2] });
+console.log(r.data);`,
+  },
+];
+
+/**
+ * An esbuild plugin that loads `*.wgsl?raw` imports as the library build does: as text
+ * without comments (with src/gpu/shader/strip.ts, compiled on the fly).
+ */
+async function wgslPlugin() {
+  const strip = await transform(readFileSync(join(root, 'src/gpu/shader/strip.ts'), 'utf8'), { loader: 'ts' });
+  const { stripComments } = await import(`data:text/javascript,${encodeURIComponent(strip.code)}`);
+  return {
+    name: 'wgsl-raw',
+    setup(b) {
+      b.onResolve({ filter: /\.wgsl\?raw$/ }, (a) => ({
+        path: resolve(a.resolveDir, a.path.slice(0, -4)),
+        namespace: 'wgsl',
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'wgsl' }, (a) => ({
+        contents: stripComments(readFileSync(a.path, 'utf8')),
+        loader: 'text',
+      }));
+    },
+  };
+}
+
+/**
+ * Bundles each entry and returns its sizes. `from`: a directory where `webgpu-deconv`
+ * resolves (this repository, through its own `exports`, or a project that installed the
+ * package); 'src' bundles the TypeScript sources and adds the bytes each module contributes.
+ */
+export async function measure(from = root) {
+  const fromSource = from === 'src';
+  if (!fromSource && from === root && !existsSync(join(root, 'dist', 'index.js')))
+    throw new Error('dist/index.js is missing: run `npm run build` first');
+  const plugins = fromSource ? [await wgslPlugin()] : [];
+  const results = [];
+  for (const entry of ENTRIES) {
+    const out = await build({
+      stdin: { contents: entry.code, resolveDir: fromSource ? root : from, loader: 'js' },
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      metafile: fromSource,
+      legalComments: 'none',
+      logLevel: 'silent',
+      plugins,
+      alias: fromSource ? { 'webgpu-deconv': join(root, 'src/index.ts') } : {},
+    });
+    const code = out.outputFiles[0].contents;
+    const result = { name: entry.name, minified: code.length, gzip: gzipSync(code).length, target: entry.target };
+    if (fromSource) {
+      result.modules = Object.entries(Object.values(out.metafile.outputs)[0].inputs)
+        .map(([path, v]) => ({ path: relative(root, path.replace(/^wgsl:/, '')) || path, bytes: v.bytesInOutput }))
+        .filter((m) => m.bytes > 0)
+        .sort((a, b) => b.bytes - a.bytes);
+    }
+    results.push(result);
+  }
+  return results;
+}
+
+/** The results as a table, one bundle a line (and its modules, largest first, when measured from the sources). */
+export function report(results) {
+  const lines = ['bundle size (esbuild --minify, then gzip; bytes)'];
+  for (const r of results) {
+    const verdict = r.gzip <= r.target ? 'ok' : 'OVER';
+    lines.push(
+      `  ${r.name.padEnd(36)} ${String(r.minified).padStart(7)} min ${String(r.gzip).padStart(7)} gzip` +
+        `   target ≤ ${r.target} gzip: ${verdict}`,
+    );
+    for (const m of r.modules ?? []) lines.push(`      ${String(m.bytes).padStart(7)} min  ${m.path}`);
+  }
+  return lines.join('\n');
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const why = process.argv.includes('--why');
+  const results = await measure(why ? 'src' : root);
+  if (why) console.log('from the TypeScript sources (sizes differ slightly from dist/):');
+  console.log(process.argv.includes('--json') ? JSON.stringify(results, null, 2) : report(results));
+  if (!why && results.some((r) => r.gzip > r.target)) process.exitCode = 1;
+}
