@@ -1,3 +1,6 @@
+// The declarations use WebGPU's types: this reference, kept in dist/tfjs.d.ts, makes them
+// resolve for every consumer (`@webgpu/types` is a dependency).
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * `webgpu-deconv/tfjs`: the library's transposed convolution as TF.js's own kernels, so
  * `tf.conv2dTranspose`, `tf.layers.conv2dTranspose` and `tf.conv3dTranspose` (and every model
