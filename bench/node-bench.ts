@@ -135,7 +135,7 @@ interface VariantResult {
   pieces?: number;
   /** This class's cost-model estimate for the kernel (arbitrary units; lower is faster). */
   estimate?: number;
-  /** The cost model's terms for this kernel and class (see docs/benchmark.md, refitting). */
+  /** The hardware cost model's terms for this kernel (hardware class only; docs/benchmark.md, refitting). */
   terms?: { issuedMacs: number; threads: number; scratchBytes: number; outputs: number };
   /** First run, pipeline compilation included, ms. */
   firstRunMs?: number;
@@ -267,10 +267,11 @@ class Skip extends Error {
   }
 }
 
-/** Runs per round for rounds of about targetRoundMs, from a round of 3 runs (one alone is noisy). */
+/** Runs per round for rounds of about targetRoundMs; a fast variant is timed over 3 more runs (one alone is noisy). */
 async function calibrate(p: Prepared): Promise<number> {
-  const one = await timeRuns(p, 3);
-  return Math.max(1, Math.min(settings.maxRunsPerRound, Math.round(settings.targetRoundMs / one)));
+  let ms = await timeRuns(p, 1);
+  if (ms < settings.targetRoundMs / 2) ms = await timeRuns(p, 3);
+  return Math.max(1, Math.min(settings.maxRunsPerRound, Math.round(settings.targetRoundMs / ms)));
 }
 
 /** Mean ms of `runs` runs enqueued back to back and waited for once. */
@@ -847,7 +848,7 @@ async function runLayer<L extends { id: string; model: string }>(
         ...(forced ? { subpixel: forced.subpixel ?? undefined, pieces: forced.pieces.length } : {}),
       };
       try {
-        result.terms = c.terms?.(engine, kernel);
+        if (cls === 'hardware') result.terms = c.terms?.(engine, kernel);
       } catch {
         // An unsupported kernel has no terms; its run reports why.
       }
