@@ -22,7 +22,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { setPriority } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -82,12 +81,6 @@ async function clearOut() {
 /** Runs a compressor writing to stdout into `dest`; null when the command does not exist. */
 async function compressWith(command, commandArgs, dest) {
   const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    // Low priority: when tests run beside the build (npm test), they keep the CPU.
-    if (child.pid) setPriority(child.pid, 10);
-  } catch {
-    // Not allowed here: compress at normal priority.
-  }
   const exited = new Promise((resolveExit) => {
     child.on('error', (e) => resolveExit(e.code === 'ENOENT' ? null : e));
     child.on('close', resolveExit);
