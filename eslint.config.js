@@ -12,6 +12,7 @@ export default tseslint.config(
       'bench-results',
       'test-results',
       'playwright-report',
+      '.device',
     ],
   },
   js.configs.recommended,
