@@ -54,8 +54,8 @@ import {
 } from '../src/index.js';
 // Internal, as in bench/bench.ts: the plain GEMM is the roof, and the planner's terms feed a refit.
 import { CallContext } from '../src/gpu/context.js';
-import { encodeMatmul, type GemmVariant } from '../src/gpu/kernels/gemm.js';
-import { issuedMacs, kernelByName, threadCount } from '../src/gpu/planner.js';
+import { encodeMatmul, type GemmVariant } from '../src/gpu/kernels/gemm/index.js';
+import { kernelByName } from '../src/gpu/planner.js';
 import { SMOKE, SUITE, type BenchLayer } from './suite.js';
 
 // --- settings -----------------------------------------------------------------------
@@ -709,12 +709,14 @@ const SUITE_2D: Suite<BenchLayer> = {
       reference: () => convTranspose2dCpu(x, layer.inputShape, w, layer.filterShape, options).data,
       plan: (engine, kernel) => engine.plan(layer.inputShape, layer.filterShape, { ...options, kernel }),
       terms(engine, kernel) {
-        const sub = kernel === 'subpixel' ? (this.plan(engine, kernel)?.subpixel ?? undefined) : undefined;
+        const k = kernelByName(kernel);
+        const env = { limits: engine.limits!, software: engine.software, storage: 'f32' as const, guard: false };
+        const choice = k.choose(g, env);
         return {
-          issuedMacs: issuedMacs(kernel, g, sub),
-          threads: Math.round(threadCount(kernel, g, sub)),
-          scratchBytes: kernelByName(kernel).scratchBytes(g),
-          outputs: g.outputSize,
+          ...choice.terms,
+          issuedMacs: k.issuedMacs(g, choice.variant),
+          threads: Math.round(choice.terms.threads),
+          scratchBytes: k.scratchBytes(g, env),
         };
       },
       ours(engine, kernel) {

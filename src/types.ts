@@ -1,3 +1,6 @@
+/** Element type of a tensor or layer: 'float32' (default) or 'float16' (IEEE half, two bytes). */
+export type DType = 'float32' | 'float16';
+
 /** Memory layout of a 4-D activation tensor. The output uses the input's layout. */
 export type InputLayout = 'nchw' | 'nhwc';
 

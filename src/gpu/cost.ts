@@ -25,7 +25,7 @@
  * **Hardware adapters** get the workgroup-tiled variants and hand-set rates (see
  * docs/benchmark.md for refitting them from a GPU run of `npm run bench:bundle`).
  */
-import type { KernelEnv } from './kernel.js';
+import type { CostTerms, KernelEnv } from './kernel.js';
 import { elementBytes } from './shader/storage.js';
 
 /** The constants of one adapter class (units: one multiply-add at rate 1). */
@@ -69,19 +69,10 @@ export function registerWork(channels: number, pixels: number, loadCost = ADAPTE
   return 1 + (loadCost * (channels + pixels)) / (channels * pixels);
 }
 
-/** The terms of one kernel's estimate. */
-export interface CostTerms {
-  /** Multiply-adds issued, times loads per multiply-add. */
-  work: number;
-  /** The kernel's relative efficiency on this adapter class (higher is faster). */
-  rate: number;
-  threads: number;
-  /** Set-up cost of one thread (index decomposition, integer divisions, tap search, epilogue). */
-  threadOverhead: number;
-  /** Elements of extra memory traffic (scratch written and read, read-modify-writes). */
-  extraFloats: number;
-  outputs: number;
-  passes: number;
+/** An estimate: its cost and the terms it was computed from (a GPU run of `npm run bench:bundle` refits the constants from them). */
+export interface Estimate {
+  cost: number;
+  terms: CostTerms;
 }
 
 /**
@@ -89,14 +80,14 @@ export interface CostTerms {
  * kernel moves between passes when it is stored as the data is (the float32 scratch of
  * multi-pass kernels is counted by the kernel itself).
  */
-export function estimate(env: KernelEnv, terms: CostTerms): number {
+export function estimate(env: KernelEnv, terms: CostTerms): Estimate {
   const k = adapterCosts(env);
   const bytes = elementBytes(env.storage) / 4;
-  return (
+  const cost =
     terms.work / terms.rate +
     terms.threads * terms.threadOverhead +
     terms.extraFloats * k.floatCost +
     terms.outputs * k.outputCost * bytes +
-    terms.passes * k.passOverhead
-  );
+    terms.passes * k.passOverhead;
+  return { cost, terms };
 }

@@ -81,11 +81,28 @@ export interface ConvBuffers {
   output: GPUBuffer;
 }
 
+/** The terms of one kernel's estimate. */
+export interface CostTerms {
+  /** Multiply-adds issued, times loads per multiply-add. */
+  work: number;
+  /** The kernel's relative efficiency on this adapter class (higher is faster). */
+  rate: number;
+  threads: number;
+  /** Set-up cost of one thread (index decomposition, integer divisions, tap search, epilogue). */
+  threadOverhead: number;
+  /** Elements of extra memory traffic (scratch written and read, read-modify-writes). */
+  extraFloats: number;
+  outputs: number;
+  passes: number;
+}
+
 /** A kernel's choice for one geometry: its variant and the estimated cost of running it. */
 export interface KernelChoice {
   variant: VariantKey;
   /** Estimated cost in the planner's units (see src/gpu/cost.ts); lower is faster. */
   cost: number;
+  /** The terms of the estimate (work, threads, extra traffic, passes …). */
+  terms: CostTerms;
   /** Workgroups of the main pass, or 0 when the kernel runs several comparable passes. */
   workgroups: number;
 }

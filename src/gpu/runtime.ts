@@ -3,7 +3,7 @@ import { ShaderStage } from './flags.js';
 import { roundSize, type BufferAllocator } from './context.js';
 import { limitsRecord } from './limits.js';
 import type { Storage } from './shader/storage.js';
-import type { DType } from './tensor.js';
+import type { DType } from '../types.js';
 
 /** GPU memory an engine holds, like `tf.memory()`. */
 export interface MemoryInfo {

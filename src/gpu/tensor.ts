@@ -3,8 +3,9 @@ import { DeconvError } from '../errors.js';
 import { fromHalf, toHalf } from '../half.js';
 import type { Runtime } from './runtime.js';
 
-/** Element type of a tensor or layer: 'float32' (default) or 'float16' (IEEE half, two bytes). */
-export type DType = 'float32' | 'float16';
+import type { DType } from '../types.js';
+
+export type { DType };
 
 /**
  * A tensor resident where the engine computes: a GPU buffer, or CPU memory on the CPU backend.

@@ -9,7 +9,9 @@
 import activation from '../../../shaders/lib/activation.wgsl?raw';
 import grid from '../../../shaders/lib/grid.wgsl?raw';
 import taps from '../../../shaders/lib/taps.wgsl?raw';
-import { accessors, declareData, usesF16, type Storage } from './storage.js';
+import { accessors, declareData, usesF16, type BindingSpec, type Storage } from './storage.js';
+
+export type { BindingSpec };
 
 /** Scalar type of a uniform member. */
 export type Scalar = 'u32' | 'i32' | 'f32';
@@ -32,16 +34,6 @@ const MODULES: Readonly<Record<ModuleName, Module>> = {
   grid: { code: grid, deps: [], uniforms: [], overrides: [] },
   taps: { code: taps, deps: [], uniforms: [], overrides: [] },
 };
-
-/** One storage binding of a generated shader. */
-export interface BindingSpec {
-  name: string;
-  /** 'data': a tensor in the call's element storage (read through `ld_<name>`, written through `st_<name>`); 'f32': float32 scratch, indexed directly. */
-  kind: 'data' | 'f32';
-  access: 'read' | 'read_write';
-  /** Also bind the same buffer as 4-element vectors, read through `ld4_<name>` (data) or `<name>4` (f32). */
-  vec4?: boolean;
-}
 
 /** What a kernel's generator produces for one variant. */
 export interface ShaderSpec {

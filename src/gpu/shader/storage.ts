@@ -4,7 +4,16 @@
  * and `ld4_<name>(i)` (4 elements at index 4·i), generated here per storage. Index math is
  * u32 for every storage, so a float16 tensor is exact at any length.
  */
-import type { BindingSpec } from './compose.js';
+
+/** One storage binding of a generated shader. */
+export interface BindingSpec {
+  name: string;
+  /** 'data': a tensor in the call's element storage (read through `ld_<name>`, written through `st_<name>`); 'f32': float32 scratch, indexed directly. */
+  kind: 'data' | 'f32';
+  access: 'read' | 'read_write';
+  /** Also bind the same buffer as 4-element vectors, read through `ld4_<name>` (data) or `<name>4` (f32). */
+  vec4?: boolean;
+}
 
 /**
  * - `f32`: float32 elements;

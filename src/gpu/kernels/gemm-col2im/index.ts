@@ -172,7 +172,7 @@ export const gemmCol2imKernel: Kernel = {
     const variant = variantFor(g, env);
     return {
       variant: variant as unknown as VariantKey,
-      cost: gemmCol2imCost(g, env, colBytes),
+      ...gemmCol2imCost(g, env, colBytes),
       workgroups: 0,
     };
   },

@@ -8,7 +8,7 @@
  * positions themselves in 1-D).
  */
 import type { ConvTransposeGeometry } from '../../../types.js';
-import { adapterCosts, estimate, registerWork } from '../../cost.js';
+import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
 import type { GemmTile, GemmVariant } from '../gemm/index.js';
 
@@ -194,7 +194,7 @@ export function gemmCol2imMacs(g: ConvTransposeGeometry, variant?: GemmVariant, 
  * blocks on software adapters), a thread per GEMM block and per 4 outputs, the column buffer
  * written and read back, two passes.
  */
-export function gemmCol2imCost(g: ConvTransposeGeometry, env: KernelEnv, colBytes: number): number {
+export function gemmCol2imCost(g: ConvTransposeGeometry, env: KernelEnv, colBytes: number): Estimate {
   const cls = env.software ? 'software' : 'hardware';
   const work = env.software
     ? gemmCol2imMacs(g, 'registers') * registerWork(8, 8, adapterCosts(env).loadCost)

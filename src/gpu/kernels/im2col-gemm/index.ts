@@ -79,7 +79,7 @@ export const im2colGemmKernel: Kernel = {
     const v = im2colGemmVariant(g, env);
     return {
       variant: v as unknown as VariantKey,
-      cost: im2colGemmCost(g, env),
+      ...im2colGemmCost(g, env),
       workgroups: im2colGemmWorkgroups(g, v),
     };
   },

@@ -4,7 +4,7 @@
  * N = batch · Π output sizes (positions), K = Π kernel sizes · input channels per group.
  */
 import type { ConvTransposeGeometry } from '../../../types.js';
-import { adapterCosts, estimate, registerWork } from '../../cost.js';
+import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
 import type { Storage } from '../../shader/storage.js';
 import { chooseTile, gemmRegisterRows, gemmVariant, type GemmTile, type GemmVariant } from '../gemm/index.js';
@@ -90,7 +90,7 @@ const RATE = { software: 0.8, hardware: 0.9 };
 const THREAD_OVERHEAD = { software: 4700, hardware: 400 };
 
 /** The estimated cost of im2col-gemm on `g` (src/gpu/cost.ts): dense multiply-adds, a thread per 4 × 4 outputs, one pass. */
-export function im2colGemmCost(g: ConvTransposeGeometry, env: KernelEnv): number {
+export function im2colGemmCost(g: ConvTransposeGeometry, env: KernelEnv): Estimate {
   const cls = env.software ? 'software' : 'hardware';
   const macs = im2colGemmMacs(g);
   return estimate(env, {

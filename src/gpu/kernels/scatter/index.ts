@@ -133,7 +133,7 @@ export const scatterKernel: Kernel = {
   },
   choose(g, env) {
     // Several comparable passes: no main-pass workgroup count.
-    return { variant: variantFor(g, env) as unknown as VariantKey, cost: scatterCost(g, env), workgroups: 0 };
+    return { variant: variantFor(g, env) as unknown as VariantKey, ...scatterCost(g, env), workgroups: 0 };
   },
   issuedMacs(g, variant) {
     return scatterMacs(g, variant !== undefined);

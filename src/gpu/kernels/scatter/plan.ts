@@ -5,7 +5,7 @@
  * the output's size).
  */
 import type { ConvTransposeGeometry } from '../../../types.js';
-import { adapterCosts, estimate, registerWork } from '../../cost.js';
+import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
 import { ceilDiv, gcd, tapStep } from '../../math.js';
 
@@ -159,7 +159,7 @@ function costPasses(g: ConvTransposeGeometry): number {
 }
 
 /** The estimated cost of running `g` with scatter (see src/gpu/cost.ts). */
-export function scatterCost(g: ConvTransposeGeometry, env: KernelEnv): number {
+export function scatterCost(g: ConvTransposeGeometry, env: KernelEnv): Estimate {
   const k = adapterCosts(env);
   const cls = env.software ? 'software' : 'hardware';
   const work = env.software ? scatterMacs(g, true) * registerWork(BLOCK, BLOCK, k.loadCost) : scatterMacs(g);

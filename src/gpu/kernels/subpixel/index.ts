@@ -176,7 +176,7 @@ export const subpixelKernel: Kernel = {
     const config = subpixelConfig(g, env.limits, env.software, env.guard);
     return {
       variant: variantOf(config, g.rank, env),
-      cost: subpixelCost(g, env, config),
+      ...subpixelCost(g, env, config),
       workgroups: subpixelWorkgroups(g, config),
     };
   },

@@ -7,7 +7,7 @@
  * 3-D, none in 1-D); "columns" are positions on the last axis.
  */
 import type { ConvTransposeGeometry } from '../../../types.js';
-import { adapterCosts, estimate, registerWork } from '../../cost.js';
+import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
 import { ceilDiv, firstTap, tapStep } from '../../math.js';
 
@@ -307,7 +307,7 @@ export function subpixelConfig(
 }
 
 /** The estimated cost of running `g` with config `c` (see src/gpu/cost.ts). */
-export function subpixelCost(g: ConvTransposeGeometry, env: KernelEnv, c: SubpixelConfig): number {
+export function subpixelCost(g: ConvTransposeGeometry, env: KernelEnv, c: SubpixelConfig): Estimate {
   const k = adapterCosts(env);
   const cls = env.software ? 'software' : 'hardware';
   let work = subpixelMacs(g, c);

@@ -89,7 +89,7 @@ export const zeroInsertionKernel: Kernel = {
     const variant: ZeroInsertionVariant = { rank: g.rank, storage: env.storage, guard: env.guard };
     return {
       variant: variant as unknown as VariantKey,
-      cost: zeroInsertionCost(g, env),
+      ...zeroInsertionCost(g, env),
       workgroups: ceilDiv(convThreads(g), WG),
     };
   },

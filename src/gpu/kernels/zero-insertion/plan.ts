@@ -3,7 +3,7 @@
  * scratch, its threads, the multiply-adds it issues and its estimated cost. Pure and O(rank).
  */
 import type { ConvTransposeGeometry } from '../../../types.js';
-import { adapterCosts, estimate, registerWork } from '../../cost.js';
+import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
 import { ceilDiv } from '../../math.js';
 
@@ -69,7 +69,7 @@ const RATE = 0.3;
 const THREAD_OVERHEAD = { software: 400, hardware: 400 };
 
 /** The estimated cost of running `g` with zero-insertion (see src/gpu/cost.ts). */
-export function zeroInsertionCost(g: ConvTransposeGeometry, env: KernelEnv): number {
+export function zeroInsertionCost(g: ConvTransposeGeometry, env: KernelEnv): Estimate {
   const k = adapterCosts(env);
   const work = zeroInsertionMacs(g) * (env.software ? registerWork(BLOCK, BLOCK, k.loadCost) : 1);
   return estimate(env, {
