@@ -135,7 +135,9 @@ export interface Timed {
 
 /**
  * Runs a prepared variant once (compiling its pipelines), `warmups` more times untimed, then
- * once more to choose the runs per round; returns the first run's time and the plan.
+ * once more to choose the runs per round; returns the first run's time and the plan. The
+ * choice rests on a run after compilation: on a software adapter compiling takes seconds,
+ * more on a busy host, and would otherwise pass a fast variant for a slow one.
  */
 export async function calibrate(
   gpu: BenchGpu,
@@ -147,8 +149,7 @@ export async function calibrate(
   return gpu.charged(id, async () => {
     const firstRunMs = await timeRuns(p, 1);
     for (let i = 0; i < warmups; i++) await timeRuns(p, 1);
-    // A variant slower than slowRunMs even with compilation needs no separate calibration run.
-    const oneMs = firstRunMs > config.slowRunMs && !warmups ? firstRunMs : await timeRuns(p, 1);
+    const oneMs = await timeRuns(p, 1);
     const runs = Math.max(1, Math.min(config.maxRunsPerRound, Math.round(config.targetRoundMs / oneMs)));
     const rounds = oneMs > config.slowRunMs ? Math.min(3, config.rounds) : config.rounds;
     return { timed: { id, p, runs, rounds, samples: [] }, firstRunMs, oneMs };

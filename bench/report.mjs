@@ -238,7 +238,7 @@ function cell(v, best, notes) {
 
 function table(head, rows, leftColumns = 1) {
   return [
-    `| ${head.join(' | ')} |`,
+    `| ${head.map((h) => h.replace(/\|/g, '\\|')).join(' | ')} |`,
     `|${head.map((_, i) => (i < leftColumns ? ' --- ' : ' ---: ')).join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ];
