@@ -246,7 +246,16 @@ export const SUITE_1D: BenchLayerNd[] = [
 
 /** The 3-D suite: up-sampling layers of volumetric decoders. */
 export const SUITE_3D: BenchLayerNd[] = [
-  layer3d('unet3d_k2_s2_64x12', '3-D U-Net up-convolution', [1, 64, 12], 32, 2, 2, 0, 'a 12³ input volume, smaller than in the model'),
+  layer3d(
+    'unet3d_k2_s2_64x12',
+    '3-D U-Net up-convolution',
+    [1, 64, 12],
+    32,
+    2,
+    2,
+    0,
+    'a 12³ input volume, smaller than in the model',
+  ),
   layer3d(
     'gan3d_k4_s2_p1_64x8',
     '3D-GAN / volumetric decoder, k4 s2 p1',
