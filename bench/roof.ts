@@ -30,10 +30,6 @@ interface GemmModule {
   ): void;
 }
 
-/** The GEMM module (a function, so the roof's callers keep handling a missing one). */
-async function loadGemm(): Promise<GemmModule | null> {
-  return { encodeMatmul };
-}
 
 /** Side of the square GEMM that measures the practical roof (smaller in a smoke run). */
 export function roofSize(config: BenchConfig): number {
@@ -104,16 +100,7 @@ export async function measureRoof(
   progress: (line: string) => void,
 ): Promise<{ result: RoofResult; best: RoofGemm | null }> {
   const n = roofSize(config);
-  let gemm: GemmModule | null;
-  try {
-    gemm = await loadGemm();
-  } catch (e) {
-    return { result: { status: 'error', message: `loading ${GEMM_PATH}: ${message(e)}` }, best: null };
-  }
-  if (!gemm) {
-    const why = `roof unavailable: this build has no plain GEMM (${GEMM_PATH.slice(3)})`;
-    return { result: { status: 'unavailable', message: why }, best: null };
-  }
+  const gemm: GemmModule = { encodeMatmul };
   const variants: { variant: GemmVariant; ms: number; p: PreparedGemm; runs: number }[] = [];
   const errors: string[] = [];
   for (const variant of ['registers', 'tiled'] as const) {
