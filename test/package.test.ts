@@ -257,7 +257,7 @@ describe('installed from the tarball', () => {
     const dist = join(project, 'node_modules', 'webgpu-deconv', 'dist');
     expect(readFileSync(join(dist, 'index.d.ts'), 'utf8')).toMatch(/^\/\/\/ <reference types="@webgpu\/types"/m);
     // Every `//` comment of the shared WGSL modules is left out of the code.
-    const code = readdirSync(dist)
+    const code = readdirSync(dist, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.js'))
       .map((f) => readFileSync(join(dist, f), 'utf8'))
       .join('\n');

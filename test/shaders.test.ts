@@ -44,7 +44,7 @@ describe('generated WGSL (CPU-only)', () => {
   });
 
   it('defines every WGSL function once across the sources (shaders/lib/*.wgsl and the generators)', () => {
-    const sources = [...files(join(root, 'shaders'), '.wgsl'), ...files(join(root, 'src/gpu'), '.ts')];
+    const sources = [...files(join(root, 'shaders/lib'), '.wgsl'), ...files(join(root, 'src/gpu'), '.ts')];
     const where = new Map<string, string[]>();
     for (const f of sources) {
       const text = readFileSync(f, 'utf8');
