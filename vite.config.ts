@@ -37,6 +37,27 @@ function wgslWithoutComments(): Plugin {
   };
 }
 
+/**
+ * Serves folders under URL prefixes in the test server: what an application that uses
+ * onnxruntime-web serves itself (its .wasm files and its models), for the README's browser example.
+ */
+function serveFolders(folders: Record<string, string>): Plugin {
+  return {
+    name: 'serve-folders',
+    configureServer(server) {
+      for (const [prefix, dir] of Object.entries(folders)) {
+        server.middlewares.use(prefix, (req, res, next) => {
+          const file = resolve(dir, `.${(req.url ?? '').split('?')[0]}`);
+          if (!file.startsWith(dir) || !existsSync(file)) return next();
+          const type = file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('.mjs') ? 'text/javascript' : '';
+          if (type) res.setHeader('Content-Type', type);
+          res.end(readFileSync(file));
+        });
+      }
+    },
+  };
+}
+
 export default defineConfig(({ mode }) => {
   if (mode === 'lib') {
     // The library: one ES module per entry (code they share goes to dist/chunks/) with
@@ -65,10 +86,23 @@ export default defineConfig(({ mode }) => {
     base: './',
     build: { outDir: resolve(import.meta.dirname, 'dist-demo'), emptyOutDir: true, target: 'es2022' },
     server: { fs: { allow: [resolve(import.meta.dirname)] } },
-    // Lets the README's example import the package by its name in tests.
-    resolve: { alias: { 'webgpu-deconv': resolve(import.meta.dirname, 'src/index.ts') } },
+    // Lets the README's examples import the package by its names in tests.
+    resolve: {
+      alias: [
+        { find: /^webgpu-deconv$/, replacement: resolve(import.meta.dirname, 'src/index.ts') },
+        { find: /^webgpu-deconv\/tfjs$/, replacement: resolve(import.meta.dirname, 'src/tfjs.ts') },
+      ],
+    },
+    plugins: [
+      serveFolders({
+        '/ort/': resolve(import.meta.dirname, 'node_modules/onnxruntime-web/dist'),
+        '/models/': resolve(import.meta.dirname, 'test/generated/models'),
+      }),
+    ],
     test: {
       root: import.meta.dirname,
+      // Writes the README's examples and the models its browser example fetches.
+      globalSetup: ['test/global-setup.ts'],
       testTimeout: 120_000,
       // The JSON report is what `.ci/run` counts its closing `N passed, M failed` line from.
       reporters: ['default', 'json'],

@@ -1,52 +1,79 @@
-// The README's examples must run as written: this extracts them, runs them on
-// Dawn + SwiftShader, and checks what they print.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// The README's examples must run as written: test/global-setup.ts extracts them, this runs the
+// Node ones on Dawn + SwiftShader and checks what they print (the browser one runs in
+// test/browser/readme.test.ts).
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { readmeExamples } from './global-setup.js';
 
 const root = join(import.meta.dirname, '..');
 
-/** The ```js blocks marked `<!-- readme-example -->`, in order. */
-function readmeExamples(): string[] {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/<!-- readme-example -->\s*```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  if (blocks.length < 2) throw new Error('README.md should have two ```js examples after <!-- readme-example -->');
-  return blocks;
-}
+/** The Node examples, in README order: In Node, audio, float16, the generator, TF.js. */
+const EXAMPLES = readmeExamples('node');
 
 /** Writes an example into the repo (so its imports resolve), runs it and returns what it printed. */
-async function run(code: string, name: string): Promise<unknown[][]> {
+async function run(index: number, name: string): Promise<unknown[][]> {
   const dir = join(root, 'test', 'generated');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.mjs`);
-  writeFileSync(file, code);
+  writeFileSync(file, EXAMPLES[index]!);
   const printed: unknown[][] = [];
   vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args));
   await import(/* @vite-ignore */ file);
   return printed;
 }
 
+/** The arguments of the line printed with `label` first. */
+function line(printed: unknown[][], label: string): unknown[] {
+  const found = printed.find((a) => a[0] === label);
+  expect(found, `the example prints '${label}'`).toBeDefined();
+  return found!;
+}
+
 afterEach(() => vi.restoreAllMocks());
 
 describe('README examples (GPU: Dawn + SwiftShader in Node)', () => {
-  it('"In Node": one call and one prepared layer', async () => {
-    const printed = await run(readmeExamples()[0]!, 'readme-node');
-    expect(printed.find((a) => a[0] === 'shape')?.[1]).toEqual([1, 3, 8, 8]);
-    expect(printed.length).toBeGreaterThanOrEqual(3);
+  it('has the five Node examples', () => expect(EXAMPLES).toHaveLength(5));
+
+  it('"In Node": one call and one prepared layer, on WebGPU', async () => {
+    const printed = await run(0, 'readme-node');
+    expect(line(printed, 'backend')[1]).toBe('webgpu');
+    expect(line(printed, 'shape')[1]).toEqual([1, 3, 8, 8]);
+    expect(printed.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('"Audio": a PyTorch ConvTranspose1d stack', async () => {
+    const [, shape, samples] = line(await run(1, 'readme-audio'), 'audio');
+    expect(shape).toEqual([1, 1, 6400]);
+    expect(samples).toBe(6400);
+  });
+
+  it('"float16": half weights from a file, a float16 layer', async () => {
+    const printed = await run(2, 'readme-float16');
+    const [, dtype, shape, storage] = line(printed, 'float16');
+    expect([dtype, shape]).toEqual(['float16', [1, 4, 32, 32]]);
+    expect(['f16', 'f16-packed']).toContain(storage);
+    const [, values, bits] = line(printed, 'values') as [string, Float32Array, Uint16Array];
+    expect(values).toHaveLength(4);
+    expect(bits).toHaveLength(4);
   });
 
   it('"A decoder on the GPU": the generator from createEngine to the images', async () => {
-    const printed = await run(readmeExamples()[1]!, 'readme-generator');
-    const images = printed.find((a) => a[0] === 'images');
-    expect(images, 'the example prints its images').toBeDefined();
-    const [, shape, min, max] = images as [string, number[], number, number];
+    const printed = await run(3, 'readme-generator');
+    const [, shape, min, max] = line(printed, 'images') as [string, number[], number, number];
     expect(shape).toEqual([2, 3, 32, 32]);
     expect(min).toBeGreaterThan(-1);
     expect(max).toBeLessThan(1);
     expect(max - min).toBeGreaterThan(0.01);
     // Everything left is the engine's capped pool of reusable buffers.
-    const memory = printed.find((a) => a[0] === 'memory')?.[1] as Record<string, number>;
+    const memory = line(printed, 'memory')[1] as Record<string, number>;
     expect(memory.buffers).toBe(memory.pooledBuffers);
     expect(memory.bytes).toBe(memory.pooledBytes);
+  });
+
+  it('"TF.js drop-in": a tf.layers generator before and after registerTfjsKernels', async () => {
+    const [, length, difference] = line(await run(4, 'readme-tfjs'), 'tfjs') as [string, number, number];
+    expect(length).toBe(16 * 16 * 3);
+    expect(difference).toBeLessThan(1e-5);
   });
 });
