@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Trains a small glyph decoder and exports it for webgpu-deconv (see docs/port-pytorch.md).
 
-  /usr/bin/python3 scripts/train_glyphs.py            # the shipped model (about 25 minutes on 2 cores)
-  /usr/bin/python3 scripts/train_glyphs.py --minutes 3 --out /tmp/glyphs   # a quick trial run
+  /usr/bin/python3 scripts/train_glyphs.py                  # the shipped model: ~40 CPU-minutes (2 threads)
+  /usr/bin/python3 scripts/train_glyphs.py --steps 100 --out /tmp/glyphs   # a quick trial
 
 Data: A–Z, a–z and 0–9 rendered at 64×64 from the fonts Debian ships (the packages are
-installed with apt-get when missing), every font of a family on a common baseline and
-scale. Whole families are held out for evaluation.
+installed with apt-get when missing), each font scaled to one cap height on one baseline.
+Whole families are held out for evaluation.
 
 Model: a variational encoder takes a few glyphs of one font and gives a style latent z;
 the decoder maps [z, one-hot(character)] (as a 1×1 image) to the glyph through
@@ -30,7 +30,6 @@ import glob
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
