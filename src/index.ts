@@ -43,3 +43,12 @@ export type { Plan, PlanOptions, PlanPiece, SubpixelConfig } from './gpu/planner
 export { KERNEL_NAMES } from './gpu/kernel.js';
 export type { KernelName } from './gpu/kernel.js';
 export type { AutotuneResult } from './gpu/autotune.js';
+export { loadTorchDecoder } from './torch-model.js';
+export type {
+  LoadTorchOptions,
+  TorchDecoder,
+  TorchDecoderLayer,
+  TorchManifest,
+  TorchManifestLayer,
+  TorchTensorEntry,
+} from './torch-model.js';

@@ -1,0 +1,274 @@
+/**
+ * loadTorchDecoder: the trained glyph decoder against PyTorch's float64 goldens on the CPU
+ * backend and on every kernel in Node (Dawn + SwiftShader; no adapter → the GPU tests fail),
+ * a small model with other arguments against the CPU reference, float16 decoding, and the
+ * errors for manifests that do not match their weights.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convTranspose2dCpu } from '../src/cpu.js';
+import { DeconvError } from '../src/errors.js';
+import { fromTorch } from '../src/frameworks.js';
+import { createEngine, type Engine } from '../src/gpu/engine.js';
+import { KERNEL_NAMES } from '../src/gpu/kernel.js';
+import { loadTorchDecoder, type TorchManifest } from '../src/torch-model.js';
+import { getDevice } from './helpers/gpu.js';
+import { GOLDEN_OUTPUT_SHAPE, glyphManifest, runGlyphGoldens } from './helpers/torch-model.js';
+
+const WEIGHTS = readFileSync(new URL('../demo/public/glyphs/weights.bin', import.meta.url));
+/** The acceptance bound: |engine − PyTorch| ≤ 1e-4 of the output's range. */
+const TOLERANCE = 1e-4;
+
+/** An engine on the CPU reference (an entry point that finds no adapter). */
+function cpuEngine(): Promise<Engine> {
+  return createEngine({ gpu: { requestAdapter: async () => null } as unknown as GPU });
+}
+
+/** The DeconvError `fn` throws (fails the test when it throws nothing or something else). */
+function errorOf(fn: () => unknown): DeconvError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DeconvError) return e;
+    throw e;
+  }
+  throw new Error('expected a DeconvError, nothing was thrown');
+}
+
+/** Float16 bits, little-endian, as a weights file holds them. */
+function halfBytes(bits: number[]): Uint8Array {
+  return new Uint8Array(Uint16Array.from(bits).buffer);
+}
+
+describe('the glyph decoder on the CPU backend', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await cpuEngine();
+  });
+  afterAll(() => engine?.destroy());
+
+  it("equals PyTorch's float64 goldens", async () => {
+    expect(engine.backend).toBe('cpu');
+    const r = await runGlyphGoldens(engine, WEIGHTS);
+    expect(r.shape).toEqual(GOLDEN_OUTPUT_SHAPE);
+    expect(r.kernels.every((k) => k === 'cpu')).toBe(true);
+    expect(r.range).toBeGreaterThan(0.5); // the glyphs have ink and background
+    // float64 arithmetic on float32 activations: far inside the GPU's bound.
+    expect(r.maxError).toBeLessThanOrEqual(1e-6 * r.range);
+  });
+
+  it('maps each layer through fromTorch: geometry, bias and fused activation', () => {
+    const decoder = loadTorchDecoder(engine, glyphManifest(), WEIGHTS);
+    const m = glyphManifest();
+    expect(decoder.inputShape).toEqual(m.input);
+    expect(decoder.outputShape).toEqual(m.output);
+    expect(decoder.layers.map((l) => l.name)).toEqual(m.layers.map((l) => l.name));
+    decoder.layers.forEach((l, i) => {
+      const args = m.layers[i]!.args;
+      expect(l.options.strides).toEqual(args.stride);
+      expect(l.options.padding).toEqual([args.padding, args.padding].flat());
+      expect(l.options.bias?.length).toBe(args.out_channels);
+      expect(l.options.activation).toBe(m.layers[i]!.activation);
+    });
+    decoder.destroy();
+    expect(decoder.destroyed).toBe(true);
+  });
+});
+
+describe('loadTorchDecoder with other nn.ConvTranspose2d arguments', () => {
+  it('groups, dilation, output_padding, no bias, float32 and float16 tensors: equals the CPU reference', async () => {
+    const engine = await cpuEngine();
+    // Layer 0: ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, bias=False), float32.
+    // Layer 1: ConvTranspose2d(6, 2, (2, 3), dilation=(2, 1), bias=True) + tanh, float16.
+    const w0 = Float32Array.from({ length: 4 * 3 * 9 }, (_, i) => ((i * 7) % 11) / 8 - 0.6);
+    const w1bits = Array.from({ length: 6 * 2 * 6 + 2 }, (_, i) => 0x3000 + ((i * 37) % 97) * 8 + (i % 2) * 0x8000);
+    const bytes = new Uint8Array(w0.byteLength + w1bits.length * 2);
+    bytes.set(new Uint8Array(w0.buffer), 0);
+    bytes.set(halfBytes(w1bits), w0.byteLength);
+    const manifest: TorchManifest = {
+      input: [4, 3, 5],
+      output: [2, 8, 12],
+      layers: [
+        {
+          args: {
+            in_channels: 4,
+            out_channels: 6,
+            kernel_size: 3,
+            stride: 2,
+            padding: 1,
+            output_padding: 1,
+            groups: 2,
+            bias: false,
+          },
+          weight: { dtype: 'float32', offset: 0, shape: [4, 3, 3, 3] },
+        },
+        {
+          args: { in_channels: 6, out_channels: 2, kernel_size: [2, 3], dilation: [2, 1] },
+          activation: 'tanh',
+          weight: { dtype: 'float16', offset: w0.byteLength, shape: [6, 2, 2, 3] },
+          bias: { dtype: 'float16', offset: w0.byteLength + 72 * 2, shape: [2] },
+        },
+      ],
+    };
+    const decoder = loadTorchDecoder(engine, manifest, bytes.buffer);
+    const input = Float32Array.from({ length: 2 * 4 * 3 * 5 }, (_, i) => Math.sin(i));
+    const x = engine.upload(input, [2, 4, 3, 5]);
+    const y = decoder.run(x);
+    const actual = await y.read();
+
+    // The same model by hand: fromTorch and convTranspose2dCpu, weights decoded independently.
+    const half = (h: number) => {
+      const f = new DataView(new ArrayBuffer(4));
+      const e = (h >> 10) & 31;
+      f.setUint32(0, ((h & 0x8000) << 16) | ((e - 15 + 127) << 23) | ((h & 0x3ff) << 13)); // normal numbers only
+      return f.getFloat32(0);
+    };
+    const w1 = Float32Array.from(w1bits.slice(0, 72), half);
+    const b1 = Float32Array.from(w1bits.slice(72), half);
+    const o0 = fromTorch({ stride: 2, padding: 1, outputPadding: 1, groups: 2 }, [2, 4, 3, 5], [4, 3, 3, 3]);
+    const h0 = convTranspose2dCpu(input, [2, 4, 3, 5], w0, [4, 3, 3, 3], o0);
+    const o1 = fromTorch({ dilation: [2, 1] }, h0.shape, [6, 2, 2, 3]);
+    const ref = convTranspose2dCpu(h0.data, h0.shape, w1, [6, 2, 2, 3], { ...o1, bias: b1, activation: 'tanh' });
+    expect(y.shape).toEqual([2, 2, 8, 12]);
+    expect(ref.shape).toEqual([2, 2, 8, 12]);
+    expect(Array.from(actual)).toEqual(Array.from(ref.data));
+    [x, y].forEach((t) => t.destroy());
+    decoder.destroy();
+    engine.destroy();
+  });
+
+  it('decodes float16 exactly: zeros, subnormals, normals, the largest value, infinities, NaN', async () => {
+    const engine = await cpuEngine();
+    const cases: [number, number][] = [
+      [0x0000, 0],
+      [0x0001, 2 ** -24],
+      [0x03ff, 1023 * 2 ** -24],
+      [0x0400, 2 ** -14],
+      [0x3555, 0.333251953125],
+      [0x3c00, 1],
+      [0x3c01, 1 + 2 ** -10],
+      [0xc000, -2],
+      [0x7bff, 65504],
+      [0x7c00, Infinity],
+      [0xfc00, -Infinity],
+      [0x7e00, NaN],
+    ];
+    // A 1×1 ConvTranspose2d(1, n, 1) of the input 1 outputs its weights.
+    const n = cases.length;
+    const manifest: TorchManifest = {
+      input: [1, 1, 1],
+      layers: [
+        {
+          args: { in_channels: 1, out_channels: n, kernel_size: 1, bias: false },
+          weight: { dtype: 'float16', offset: 0, shape: [1, n, 1, 1] },
+        },
+      ],
+    };
+    const decoder = loadTorchDecoder(engine, manifest, halfBytes(cases.map((c) => c[0])));
+    const x = engine.upload(new Float32Array([1]), [1, 1, 1, 1]);
+    const y = decoder.run(x);
+    expect(Array.from(await y.read())).toEqual(cases.map((c) => c[1]));
+    [x, y].forEach((t) => t.destroy());
+    engine.destroy();
+  });
+});
+
+describe('loadTorchDecoder rejects manifests that do not match', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await cpuEngine();
+  });
+  afterAll(() => engine?.destroy());
+
+  /** Breaks a copy of the glyph manifest and returns the error loading it gives. */
+  function broken(edit: (m: TorchManifest) => void, weights: Uint8Array = WEIGHTS): DeconvError {
+    const m = glyphManifest();
+    edit(m);
+    return errorOf(() => loadTorchDecoder(engine, m, weights));
+  }
+
+  it('a weight whose shape does not fit the layer: names the layer and the field', () => {
+    const e = broken((m) => (m.layers[2]!.weight.shape = [96, 48, 3, 3]));
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.param).toBe('manifest.layers[2].weight.shape');
+    expect(e.message).toContain('[96, 48, 4, 4]');
+    expect(e.message).toContain(`layer "${glyphManifest().layers[2]!.name}"`);
+  });
+
+  it('kernel_size or out_channels that disagree with the weight', () => {
+    expect(broken((m) => (m.layers[1]!.args.kernel_size = [3, 3])).param).toBe('manifest.layers[1].weight.shape');
+    expect(broken((m) => (m.layers[3]!.args.out_channels = 12)).param).toBe('manifest.layers[3].weight.shape');
+  });
+
+  it('channels that do not chain from the input or the layer before', () => {
+    const e = broken((m) => (m.layers[1]!.args.in_channels = 100));
+    expect(e.param).toBe('manifest.layers[1].args.in_channels');
+    expect(e.message).toContain('out_channels of layers[0]');
+    expect(broken((m) => (m.input = [93, 1, 1])).param).toBe('manifest.layers[0].args.in_channels');
+  });
+
+  it('a bias of the wrong shape, a missing bias, a bias on a bias-free layer', () => {
+    expect(broken((m) => (m.layers[0]!.bias!.shape = [7])).param).toBe('manifest.layers[0].bias.shape');
+    expect(broken((m) => delete m.layers[4]!.bias).param).toBe('manifest.layers[4].bias');
+    expect(broken((m) => (m.layers[4]!.args.bias = false)).param).toBe('manifest.layers[4].bias');
+  });
+
+  it('weights shorter than the manifest says, or a tensor past their end', () => {
+    const short = WEIGHTS.subarray(0, WEIGHTS.length - 2);
+    expect(broken(() => undefined, short).param).toBe('manifest.weights.byteLength');
+    const e = broken((m) => delete m.weights, short);
+    expect(e.param).toBe('manifest.layers[4].bias.offset');
+    expect(e.message).toContain(`${short.length} bytes`);
+  });
+
+  it('an output that the layers do not give, arguments fromTorch rejects, unknown arguments', () => {
+    expect(broken((m) => (m.output = [1, 32, 32])).param).toBe('manifest.output');
+    const op = broken((m) => (m.layers[1]!.args.output_padding = [2, 2]));
+    expect(op.param).toBe('manifest.layers[1].args.output_padding');
+    expect(op.message).toContain('must be smaller than either stride or dilation');
+    const typo = broken((m) => ((m.layers[0]!.args as Record<string, unknown>).padding_mod = 'zeros'));
+    expect(typo.param).toBe('manifest.layers[0].args.padding_mod');
+    expect(broken((m) => (m.layers[0]!.activation = 'swish' as never)).param).toBe('manifest.layers[0].activation');
+    expect(broken((m) => (m.layers[0]!.weight.dtype = 'bfloat16' as never)).param).toBe(
+      'manifest.layers[0].weight.dtype',
+    );
+  });
+
+  it('an input of the wrong shape at run time', () => {
+    const decoder = loadTorchDecoder(engine, glyphManifest(), WEIGHTS);
+    const x = engine.upload(new Float32Array(93), [1, 93, 1, 1]);
+    expect(errorOf(() => decoder.run(x)).param).toBe('input.shape');
+    decoder.destroy();
+    expect(errorOf(() => decoder.run(x)).param).toBe('decoder');
+    x.destroy();
+  });
+});
+
+describe('the glyph decoder on the GPU in Node', () => {
+  let device: GPUDevice;
+  let engine: Engine;
+  beforeAll(async () => {
+    ({ device } = await getDevice());
+    engine = await createEngine({ device, fallback: 'none' });
+  });
+  afterAll(() => {
+    engine?.destroy();
+    device?.destroy();
+  });
+
+  for (const kernel of ['auto', ...KERNEL_NAMES] as const) {
+    it(`${kernel}: equals PyTorch's float64 goldens within 1e-4 of the output range`, async () => {
+      const r = await runGlyphGoldens(engine, WEIGHTS, kernel);
+      expect(r.shape).toEqual(GOLDEN_OUTPUT_SHAPE);
+      if (kernel !== 'auto') expect(r.kernels.every((k) => k === kernel)).toBe(true);
+      expect(r.maxError).toBeLessThanOrEqual(TOLERANCE * r.range);
+    });
+  }
+
+  it('keeps no GPU memory after destroy beyond the engine pool', async () => {
+    const before = engine.memory();
+    await runGlyphGoldens(engine, WEIGHTS);
+    const after = engine.memory();
+    expect(after.buffers - after.pooledBuffers).toBe(before.buffers - before.pooledBuffers);
+  });
+});
