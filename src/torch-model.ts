@@ -5,7 +5,8 @@
  */
 import { DeconvError, invalid, show } from './errors.js';
 import { fromTorch, type TorchParams } from './frameworks.js';
-import { checkInts, resolveConvTranspose2d } from './geometry.js';
+import { checkInts, resolveConvTranspose } from './geometry.js';
+import { halfValue } from './half.js';
 import type { Engine } from './gpu/engine.js';
 import type { KernelName } from './gpu/kernel.js';
 import type { EngineConvOptions, PreparedConvTranspose2d } from './gpu/layer.js';
@@ -113,14 +114,6 @@ const ARGS: Record<string, keyof TorchParams> = {
   padding_mode: 'paddingMode',
 };
 
-/** Exact value of IEEE binary16 bits. */
-function halfToNumber(h: number): number {
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  const v = e === 0 ? m * 2 ** -24 : e === 31 ? (m ? NaN : Infinity) : (m + 1024) * 2 ** (e - 25);
-  return h & 0x8000 ? -v : v;
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -154,7 +147,7 @@ function readTensor(fail: Fail, field: string, entry: unknown, want: number[], b
   }
   const out = new Float32Array(size);
   for (let i = 0; i < size; i++) {
-    out[i] = width === 2 ? halfToNumber(bytes.getUint16(offset + 2 * i, true)) : bytes.getFloat32(offset + 4 * i, true);
+    out[i] = width === 2 ? halfValue(bytes.getUint16(offset + 2 * i, true)) : bytes.getFloat32(offset + 4 * i, true);
   }
   return out;
 }
@@ -230,8 +223,8 @@ function readLayer(
       kernel,
     };
     if (layer.leakyReluAlpha !== undefined) options.leakyReluAlpha = layer.leakyReluAlpha as number;
-    const g = resolveConvTranspose2d(inputShape, filterShape, options);
-    const outputShape = [g.outChannels, g.outHeight, g.outWidth];
+    const g = resolveConvTranspose(inputShape, filterShape, options);
+    const outputShape = [g.outChannels, ...g.outSizes];
     return { name, inputShape: [c, h, w], outputShape, filter, filterShape, options };
   } catch (e) {
     if (!(e instanceof DeconvError)) throw e;

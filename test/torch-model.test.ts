@@ -225,7 +225,7 @@ describe('loadTorchDecoder rejects manifests that do not match', () => {
     expect(broken((m) => (m.output = [1, 32, 32])).param).toBe('manifest.output');
     const op = broken((m) => (m.layers[1]!.args.output_padding = [2, 2]));
     expect(op.param).toBe('manifest.layers[1].args.output_padding');
-    expect(op.message).toContain('must be smaller than either stride or dilation');
+    expect(op.message).toContain('must be less than max(stride, dilation)');
     const typo = broken((m) => ((m.layers[0]!.args as Record<string, unknown>).padding_mod = 'zeros'));
     expect(typo.param).toBe('manifest.layers[0].args.padding_mod');
     expect(broken((m) => (m.layers[0]!.activation = 'swish' as never)).param).toBe('manifest.layers[0].activation');
