@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Trains a small glyph decoder and exports it for webgpu-deconv (see docs/port-pytorch.md).
+"""Trains a small glyph decoder and exports it for webgpu-deconv (see "Port a PyTorch decoder" in the README).
 
   /usr/bin/python3 scripts/train_glyphs.py                  # the shipped model: ~40 CPU-minutes (2 threads)
   /usr/bin/python3 scripts/train_glyphs.py --steps 100 --out /tmp/glyphs   # a quick trial

@@ -148,7 +148,7 @@ beforeAll(async () => {
   fromGit.catch(() => undefined);
   await timed('npm pack (its `prepare` script builds dist/)', async () => {
     // This repository's .npmrc turns scripts off (dependencies' install scripts), so packing a
-    // checkout asks for them explicitly, as docs/install.md says. Build tools: linked.
+    // checkout asks for them explicitly, as the README's Install section says. Build tools: linked.
     symlinkSync(join(root, 'node_modules'), join(source, 'node_modules'), 'dir');
     try {
       const { stdout } = await sh(source, 'npm', ['pack', '--ignore-scripts=false', '--pack-destination', work]);

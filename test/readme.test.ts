@@ -8,7 +8,7 @@ import { readmeExamples } from './global-setup.js';
 
 const root = join(import.meta.dirname, '..');
 
-/** The Node examples, in README order: In Node, audio, float16, the generator, TF.js. */
+/** The Node examples, in README order: In Node, audio, volume, float16, the generator, the PyTorch port, TF.js. */
 const EXAMPLES = readmeExamples('node');
 
 /** Writes an example into the repo (so its imports resolve), runs it and returns what it printed. */
@@ -33,7 +33,7 @@ function line(printed: unknown[][], label: string): unknown[] {
 afterEach(() => vi.restoreAllMocks());
 
 describe('README examples (GPU: Dawn + SwiftShader in Node)', () => {
-  it('has the five Node examples', () => expect(EXAMPLES).toHaveLength(5));
+  it('has the seven Node examples', () => expect(EXAMPLES).toHaveLength(7));
 
   it('"In Node": one call and one prepared layer, on WebGPU', async () => {
     const printed = await run(0, 'readme-node');
@@ -48,8 +48,14 @@ describe('README examples (GPU: Dawn + SwiftShader in Node)', () => {
     expect(samples).toBe(6400);
   });
 
+  it('"Volumes": a PyTorch ConvTranspose3d', async () => {
+    const [, shape, kernel] = line(await run(2, 'readme-volume'), 'volume');
+    expect(shape).toEqual([1, 8, 12, 12, 12]);
+    expect(typeof kernel).toBe('string');
+  });
+
   it('"float16": half weights from a file, a float16 layer', async () => {
-    const printed = await run(2, 'readme-float16');
+    const printed = await run(3, 'readme-float16');
     const [, dtype, shape, storage] = line(printed, 'float16');
     expect([dtype, shape]).toEqual(['float16', [1, 4, 32, 32]]);
     expect(['f16', 'f16-packed']).toContain(storage);
@@ -59,7 +65,7 @@ describe('README examples (GPU: Dawn + SwiftShader in Node)', () => {
   });
 
   it('"A decoder on the GPU": the generator from createEngine to the images', async () => {
-    const printed = await run(3, 'readme-generator');
+    const printed = await run(4, 'readme-generator');
     const [, shape, min, max] = line(printed, 'images') as [string, number[], number, number];
     expect(shape).toEqual([2, 3, 32, 32]);
     expect(min).toBeGreaterThan(-1);
@@ -71,8 +77,15 @@ describe('README examples (GPU: Dawn + SwiftShader in Node)', () => {
     expect(memory.bytes).toBe(memory.pooledBytes);
   });
 
+  it('"Port a PyTorch decoder": the trained glyph decoder from its manifest', async () => {
+    const [, shape, font, inked] = line(await run(5, 'readme-port'), 'glyph');
+    expect(shape).toEqual([1, 1, 64, 64]);
+    expect(typeof font).toBe('string');
+    expect(inked).toBe(true);
+  });
+
   it('"TF.js drop-in": a tf.layers generator before and after registerTfjsKernels', async () => {
-    const [, length, difference] = line(await run(4, 'readme-tfjs'), 'tfjs') as [string, number, number];
+    const [, length, difference] = line(await run(6, 'readme-tfjs'), 'tfjs') as [string, number, number];
     expect(length).toBe(16 * 16 * 3);
     expect(difference).toBeLessThan(1e-5);
   });
