@@ -20,6 +20,7 @@ import {
   type PreparedConvTranspose2d,
 } from './layer.js';
 import { kernelByName, plan, type Plan, type PlanPiece } from './planner.js';
+import { checkNativeF16 } from './f16-probe.js';
 import { isSoftwareInfo, Runtime, type MemoryInfo, type PoolCaps } from './runtime.js';
 import { DeviceTensor, HostTensor, dtypeBytes, type DType, type GPUTensor } from './tensor.js';
 
@@ -281,9 +282,10 @@ class DeconvEngine implements Engine, LayerHost {
     rt.device.lost.then(() => {
       if (this.isDestroyed || !this.gpu || this.rt !== rt) return;
       rt.destroyAll();
-      this.recovering = requestDevice(this.gpu).then((made) => {
+      this.recovering = requestDevice(this.gpu).then(async (made) => {
         if (typeof made === 'string' || this.isDestroyed) return null;
         const next = this.runtimeFor(made.device, made.software);
+        await checkNativeF16(next);
         this.rt = next;
         this.watch(next);
         return next;
@@ -752,7 +754,11 @@ export function engineOnDevice(device: GPUDevice, options: Omit<EngineOptions, '
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const { o, valid } = engineConfig(options);
   const fallback = o.fallback ?? 'cpu';
-  if (o.device !== undefined) return engineOn(o.device as GPUDevice, valid);
+  if (o.device !== undefined) {
+    const engine = engineOn(o.device as GPUDevice, valid) as DeconvEngine;
+    await checkNativeF16(engine.runtime());
+    return engine;
+  }
   const gpu = (o.gpu as GPU | undefined) ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu ?? null;
   const made = gpu ? await requestDevice(gpu) : 'no WebGPU entry point (navigator.gpu or options.gpu)';
   if (typeof made === 'string') {
@@ -767,5 +773,6 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     return new DeconvEngine('cpu', null, null, valid);
   }
   const rt = new Runtime(made.device, valid.software ?? made.software, valid.limits, valid.pool);
+  await checkNativeF16(rt);
   return new DeconvEngine('webgpu', rt, gpu, valid);
 }

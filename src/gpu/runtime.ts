@@ -53,8 +53,11 @@ export class Runtime implements BufferAllocator {
   /** The device's limits, lowered by the engine's `limits` option. */
   readonly limits: GPUSupportedLimits;
   readonly software: boolean;
-  /** True when the device has `shader-f16`: float16 tensors are then read and written natively. */
-  readonly hasF16: boolean;
+  /**
+   * True when the device has `shader-f16` and its compiler takes the native float16 accessors
+   * (see {@link checkNativeF16}): float16 tensors are then read and written natively.
+   */
+  hasF16: boolean;
   /** Set once the device is lost or destroyed. */
   lost = false;
   lostMessage = '';

@@ -116,3 +116,17 @@ describe('float16 tensors and layers (Node, Dawn)', () => {
     expect(engine.plan([1, 8, 8, 8], [8, 8, 4, 4], { strides: [2, 2] })!.storage).toBe('f32');
   });
 });
+
+describe('the native float16 path is checked on the device', () => {
+  it('a device whose compiler rejects the native accessors gets packed halves', async () => {
+    const { Runtime } = await import('../../src/gpu/runtime.js');
+    const { checkNativeF16 } = await import('../../src/gpu/f16-probe.js');
+    const rt = new Runtime(device, true);
+    // This adapter has no shader-f16: claim it, and the probe's `enable f16;` fails to compile.
+    rt.hasF16 = true;
+    expect(rt.storageOf('float16')).toBe('f16');
+    await checkNativeF16(rt);
+    expect(rt.hasF16).toBe(device.features.has('shader-f16'));
+    expect(rt.storageOf('float16')).toBe(device.features.has('shader-f16') ? 'f16' : 'f16-packed');
+  });
+});
