@@ -43,7 +43,7 @@ type Layer = ReturnType<Engine['createConvTranspose2d']>;
 type Tensor = ReturnType<Engine['upload']>;
 
 /** Standard normal samples from a seeded generator (Box–Muller). */
-function normals(n: number, seed: number): Float32Array {
+export function normals(n: number, seed: number): Float32Array {
   const rand = seededRandom(seed);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {

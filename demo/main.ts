@@ -7,6 +7,7 @@ import { byId, copyText, messageOf } from './dom.js';
 import { describeBackend, startEngine } from './engine.js';
 import { Explorer } from './explorer.js';
 import { GeneratorPanel } from './generator.js';
+import { GlyphPanel } from './glyphs.js';
 import { RunPanel } from './run.js';
 import { UpsamplePanel } from './upsample.js';
 import { addUrlSource, initialParams, saveUrl, stateUrl } from './url-state.js';
@@ -27,7 +28,22 @@ async function main(): Promise<void> {
   addUrlSource(() => explorer.urlParams());
   // The other panels start with the engine; until then their part of the URL is kept as it came.
   let started = false;
-  const later = ['batch', 'reps', 'data', 'seed', 'bias', 'act', 'up', 'zoom', 'gseed'];
+  const later = [
+    'batch',
+    'reps',
+    'data',
+    'seed',
+    'bias',
+    'act',
+    'up',
+    'zoom',
+    'gseed',
+    'word',
+    'style-a',
+    'style-b',
+    'style-seed',
+    'morph',
+  ];
   addUrlSource(() => (started ? [] : later.flatMap((k) => params.getAll(k).map((v): [string, string] => [k, v]))));
   explorer.onChange(() => saveUrl());
   saveUrl();
@@ -55,7 +71,8 @@ async function main(): Promise<void> {
   const run = new RunPanel(engine, explorer, params);
   const upsample = new UpsamplePanel(engine, params);
   const generator = new GeneratorPanel(engine, params);
-  for (const panel of [run, upsample, generator]) {
+  const glyphs = new GlyphPanel(engine, params);
+  for (const panel of [run, upsample, generator, glyphs]) {
     addUrlSource(() => panel.urlParams());
     resets.push(() => panel.reset());
   }
@@ -63,6 +80,7 @@ async function main(): Promise<void> {
   saveUrl();
   await upsample.run();
   await generator.rebuild();
+  await glyphs.start();
   document.body.dataset.ready = 'true';
 }
 
