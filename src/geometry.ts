@@ -14,7 +14,18 @@ import type {
   InputLayout,
   TensorStrides,
 } from './types.js';
-import { MAX_INDEX, checkElements, oneOf, readInt, readInts, readNumber, readOptions, readShape } from './validate.js';
+import {
+  MAX_INDEX,
+  checkElements,
+  isFloat32Array,
+  oneOf,
+  readInt,
+  readInts,
+  readNumber,
+  readOptions,
+  readShape,
+  typedLength,
+} from './validate.js';
 
 export { checkData } from './validate.js';
 
@@ -352,9 +363,10 @@ export function resolveConvTranspose(
 
   let bias: Float32Array | null = null;
   if (o.bias !== undefined) {
-    if (!(o.bias instanceof Float32Array)) invalid('options.bias', o.bias, 'must be a Float32Array');
-    if (o.bias.length !== outChannels) {
-      invalid('options.bias.length', o.bias.length, `must equal the output channels (${outChannels})`);
+    if (!isFloat32Array(o.bias)) invalid('options.bias', o.bias, 'must be a Float32Array');
+    const length = typedLength(o.bias);
+    if (length !== outChannels) {
+      invalid('options.bias.length', length, `must equal the output channels (${outChannels})`);
     }
     bias = new Float32Array(o.bias);
   }

@@ -35,6 +35,32 @@ export function readInt(param: string, value: unknown, def: number | null, min: 
   return value;
 }
 
+const typedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype) as object;
+const typedArrayTag = Object.getOwnPropertyDescriptor(typedArrayPrototype, Symbol.toStringTag)!.get!;
+const typedArrayLength = Object.getOwnPropertyDescriptor(typedArrayPrototype, 'length')!.get!;
+
+/**
+ * The element type of a typed array ('Float32Array', 'Uint16Array', …) read from its internal
+ * slot, or null for anything else. Never throws; a Proxy, a DataView, a changed prototype or
+ * an object made from Float32Array.prototype is no typed array.
+ */
+export function typedArrayType(value: unknown): string | null {
+  return (typedArrayTag.call(value) as string | undefined) ?? null;
+}
+
+/** True for a real Float32Array (see {@link typedArrayType}). */
+export function isFloat32Array(value: unknown): value is Float32Array {
+  return typedArrayType(value) === 'Float32Array';
+}
+
+/**
+ * The element count of a real typed array, from its internal slot: an own `length` property
+ * or a subclass getter cannot make it disagree with the elements that are read and copied.
+ */
+export function typedLength(value: ArrayBufferView): number {
+  return typedArrayLength.call(value) as number;
+}
+
 /** Array.isArray that never throws (a revoked Proxy is not an array). */
 export function isArray(value: unknown): value is unknown[] {
   try {
@@ -183,10 +209,11 @@ export function oneOf<T extends string>(param: string, value: unknown, allowed: 
 
 /** Checks that `data` is a Float32Array of `size` elements (the product of `shape`). */
 export function checkData(param: string, data: unknown, shape: readonly number[]): asserts data is Float32Array {
-  if (!(data instanceof Float32Array)) invalid(param, data, 'must be a Float32Array');
+  if (!isFloat32Array(data)) invalid(param, data, 'must be a Float32Array');
   const size = product(shape);
-  if (data.length !== size) {
-    invalid(`${param}.length`, data.length, `must equal the product of its shape ${show(shape)} = ${size}`);
+  const length = typedLength(data);
+  if (length !== size) {
+    invalid(`${param}.length`, length, `must equal the product of its shape ${show(shape)} = ${size}`);
   }
 }
 
