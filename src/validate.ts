@@ -78,13 +78,25 @@ export function isArray(value: unknown): value is unknown[] {
 export function readInts(param: string, value: unknown, lengths: readonly number[], min: number): number[] {
   const what = min > 0 ? 'positive integers' : 'integers ≥ 0';
   const count = lengths.length === 0 ? '' : `${lengths.join(' or ')} `;
-  if (!isArray(value) || (lengths.length > 0 && !lengths.includes(value.length))) {
-    invalid(param, value, `must be an array of ${count}${what}`);
-  }
+  const rule = `must be an array of ${count}${what}`;
+  // A Proxy's traps or an element's getter may throw or answer differently each time: read
+  // the length and every element once, and turn a throw into the parameter's error.
+  const read = <T>(what: () => T, at: string, got: unknown): T => {
+    try {
+      return what();
+    } catch {
+      return invalid(at, got, `${rule} (it could not be read)`);
+    }
+  };
+  if (!isArray(value)) invalid(param, value, rule);
+  const length = read(() => value.length, param, value);
+  if (lengths.length > 0 ? !lengths.includes(length) : !isInt(length, 0)) invalid(param, value, rule);
   const out: number[] = [];
-  for (let i = 0; i < value.length; i++) {
-    if (!(i in value)) invalid(`${param}[${i}]`, undefined, 'is a hole in the array; every element must be given');
-    const v = value[i];
+  for (let i = 0; i < length; i++) {
+    if (!read(() => i in value, `${param}[${i}]`, undefined)) {
+      invalid(`${param}[${i}]`, undefined, 'is a hole in the array; every element must be given');
+    }
+    const v = read(() => value[i], `${param}[${i}]`, undefined);
     if (!isInt(v, min)) invalid(`${param}[${i}]`, v, `must be one of ${count}${what} (each at most 2^31 − 1)`);
     out.push(v);
   }
