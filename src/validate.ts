@@ -181,7 +181,7 @@ export function readOptions<K extends string>(
       } catch {
         v = undefined;
       }
-      invalid(`${param}.${name}`, v, `is not one of the ${what}; known: ${known.join(', ')}`);
+      invalid(`${param}.${name}`, v, `is not one of the ${what}; known: ${listed(known)}`);
     }
   }
   for (const key of known) {
@@ -191,9 +191,35 @@ export function readOptions<K extends string>(
     } catch {
       invalid(`${param}.${key}`, undefined, 'could not be read');
     }
-    if (v !== undefined) snapshot[key] = v;
+    if (v !== undefined) snapshot[key] = isArray(v) ? copyList(`${param}.${key}`, v) : v;
   }
   return snapshot;
+}
+
+/** Longest array an option value copied by {@link readOptions} may be (longer ones are left for their reader to reject). */
+const MAX_LISTED = 64;
+
+/**
+ * A plain copy of an array option (each element read once, holes kept), so that a caller
+ * changing its array later changes nothing that keeps the options (a prepared layer).
+ */
+function copyList(param: string, list: unknown[]): unknown[] {
+  try {
+    const length = list.length;
+    if (!isInt(length, 0, MAX_LISTED)) return list;
+    const copy = new Array<unknown>(length);
+    for (let i = 0; i < length; i++) if (i in list) copy[i] = list[i];
+    return copy;
+  } catch {
+    return invalid(param, list, 'must be an array of integers (it could not be read)');
+  }
+}
+
+/** A list of names for a message, cut after the first few when long (35 limit names would fill a screen). */
+function listed(names: readonly string[]): string {
+  const all = names.join(', ');
+  if (all.length <= 200) return all;
+  return `${names.slice(0, 4).join(', ')}, … (${names.length} names)`;
 }
 
 /** Validates a finite number; `def` when undefined. */
