@@ -273,7 +273,7 @@ function notADevice(value: unknown): string | null {
 
 /** Wraps an async DeconvError-free failure of a GPU step as the right DeconvError. */
 function gpuFailure(rt: Runtime, e: unknown): unknown {
-  return rt.lost ? rt.lostError() : e;
+  return rt.failure(e);
 }
 
 class DeconvEngine implements Engine, LayerHost {

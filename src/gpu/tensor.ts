@@ -127,7 +127,11 @@ export class DeviceTensor implements GPUTensor {
     const rt = this.runtime;
     this.pending++;
     try {
-      await rt.guard(this.ready);
+      try {
+        await rt.guard(this.ready);
+      } catch (e) {
+        throw rt.failure(e);
+      }
       const bytes = this.size * dtypeBytes(this.dtype);
       const copy = Math.ceil(bytes / 4) * 4;
       const { value: staging, errors } = rt.scoped(() => {
@@ -144,7 +148,7 @@ export class DeviceTensor implements GPUTensor {
         staging.unmap();
         return out;
       } catch (e) {
-        throw rt.lost ? rt.lostError() : e;
+        throw rt.failure(e);
       } finally {
         rt.release(staging);
       }
