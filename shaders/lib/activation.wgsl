@@ -16,6 +16,8 @@ fn erf_approx(x: f32) -> f32 {
 }
 
 fn activate(x: f32) -> f32 {
+  // NaN by its bits (a compiler may fold x != x, and exp(NaN) need not be NaN): returned as it is.
+  if ((bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u) { return x; }
   switch ACT {
     case 1u: { return select(x, 0.0, x < 0.0); }
     case 2u: { return select(select(x, 6.0, x > 6.0), 0.0, x < 0.0); }

@@ -48,7 +48,8 @@ export function declareData(
  * and the values just below it are handled before packing.
  */
 const F16_BITS = `fn f16_bits(v: f32) -> u32 {
-  if (v != v) { return 0x7e00u; }
+  // NaN by its bits: a compiler may fold v != v to false.
+  if ((bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u) { return 0x7e00u; }
   if (abs(v) >= 65520.0) { return select(0x7c00u, 0xfc00u, v < 0.0); }
   return pack2x16float(vec2<f32>(clamp(v, -65504.0, 65504.0), 0.0)) & 0xffffu;
 }`;
