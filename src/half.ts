@@ -66,7 +66,8 @@ function readNumbers(param: string, data: unknown): { values: ArrayLike<number>;
     return invalid(param, data, rule);
   }
   if (!isInt(length, 0, MAX_ELEMENTS)) invalid(param, data, rule);
-  const values = new Float64Array(length);
+  // Grown as elements are read: a sparse array of length 2^32 − 1 fails at its first hole.
+  const values: number[] = [];
   for (let i = 0; i < length; i++) {
     let v: unknown;
     try {
@@ -75,7 +76,7 @@ function readNumbers(param: string, data: unknown): { values: ArrayLike<number>;
       v = undefined;
     }
     if (typeof v !== 'number') invalid(`${param}[${i}]`, v, 'must be a number');
-    values[i] = v;
+    values.push(v);
   }
   return { values, length };
 }
