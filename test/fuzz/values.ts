@@ -236,8 +236,8 @@ const DERIVED: Token[] = [
     (o) => (isPlainObject(o) ? Object.create(copyPlain(o) as object) : o),
     true,
   ),
-  token('a frozen copy', (o) => (isPlainObject(o) || Array.isArray(o) ? Object.freeze(copyPlain(o)) : o), true),
-  token('an array subclass copy', (o) => (Array.isArray(o) ? ArrayCopy.from(o) : o), true),
+  token('a frozen copy', (o) => (isPlainObject(o) || isList(o) ? Object.freeze(copyPlain(o)) : o), true),
+  token('an array subclass copy', (o) => (isList(o) ? ArrayCopy.from(o) : o), true),
   token('a transparent Proxy', (o) => (o !== null && typeof o === 'object' ? new Proxy(o, {}) : o)),
   token('a Float32Array whose length says one more', (o) =>
     o instanceof Float32Array ? lyingLength(o, o.length + 1) : o,
@@ -250,13 +250,18 @@ const DERIVED: Token[] = [
   ),
   token('a Float64Array of the same values', (o) => (o instanceof Float32Array ? new Float64Array(o) : o)),
   token('a plain array of the same values', (o) => (o instanceof Float32Array ? Array.from(o) : o)),
-  token('the array with a hole at the end', (o) => (Array.isArray(o) ? holeAtEnd(o) : o)),
-  token('the array with an extra element', (o) => (Array.isArray(o) ? [...o, 1] : o)),
-  token('the array with its last element dropped', (o) => (Array.isArray(o) ? o.slice(0, -1) : o)),
+  token('the array with a hole at the end', (o) => (isList(o) ? holeAtEnd(o) : o)),
+  token('the array with an extra element', (o) => (isList(o) ? [...o, 1] : o)),
+  token('the array with its last element dropped', (o) => (isList(o) ? o.slice(0, -1) : o)),
   token('a Proxy whose reads alternate', (o) => (o !== null && typeof o === 'object' ? alternating(o) : o)),
 ];
 
 class ArrayCopy<T> extends Array<T> {}
+
+/** A short array: wrappers copy these (a hostile sparse array of length 2^32 − 1 is left as it is). */
+function isList(o: unknown): o is unknown[] {
+  return Array.isArray(o) && o.length <= 64;
+}
 
 /** A copy of `values` with a hole at `at`. */
 export function withHole<T>(values: readonly T[], at: number): T[] {
