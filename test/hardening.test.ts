@@ -13,6 +13,7 @@ import { fromOnnx } from '../src/frameworks.js';
 import { resolveConvTranspose2d } from '../src/geometry.js';
 import { createEngine, type Engine } from '../src/gpu/engine.js';
 import { bilinearUpsampling, foldBatchNorm, glorotUniform, heUniform } from '../src/init.js';
+import { fromHalf, toHalf } from '../src/half.js';
 import { getDevice } from './helpers/gpu.js';
 
 let device: GPUDevice;
@@ -324,6 +325,18 @@ describe('typed arrays are read by what they are, not by what they say', () => {
       const r = (await call()) as { data: Float32Array };
       expect([...r.data], where).toEqual([...want]);
     }
+  });
+});
+
+describe('the float16 helpers', () => {
+  it('take typed arrays and arrays of numbers, and name what else they get', () => {
+    rejects(() => toHalf(null as never), 'INVALID_ARGUMENT', 'data');
+    rejects(() => fromHalf(undefined as never), 'INVALID_ARGUMENT', 'bits');
+    rejects(() => toHalf([1, '2'] as never), 'INVALID_ARGUMENT', 'data[1]');
+    rejects(() => toHalf(new Array(2 ** 32 - 1)), 'INVALID_ARGUMENT', 'data[0]');
+    rejects(() => fromHalf(new BigInt64Array(2) as never), 'INVALID_ARGUMENT', 'bits');
+    const lying = Object.defineProperty(Float32Array.from([1, 2]), 'length', { value: 3 });
+    expect([...fromHalf(toHalf(lying))]).toEqual([1, 2]);
   });
 });
 
