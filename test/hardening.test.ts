@@ -562,7 +562,14 @@ describe('nothing hostile is silently accepted', () => {
   });
 
   it('a misspelt kernel, on the GPU and on the CPU backend', async () => {
+    const revoked = Proxy.revocable([], {});
+    revoked.revoke();
     for (const e of [gpu, cpu]) {
+      await rejectsAsync(
+        () => e.convTranspose2d(F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], { kernel: revoked.proxy as never }),
+        'INVALID_ARGUMENT',
+        'options.kernel',
+      );
       await rejectsAsync(
         () => e.convTranspose2d(F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], { kernel: 'subpixle' as never }),
         'INVALID_ARGUMENT',

@@ -8,7 +8,7 @@ import { oneOf, readOptions, readShape } from '../validate.js';
 import { CallContext } from './context.js';
 import { hasNonFinite, readData, valuesOf, writeData, type StoredData } from './data.js';
 import { encodePieces, packFilter, withFilterLayout } from './execute.js';
-import type { Kernel, KernelName } from './kernel.js';
+import { KERNEL_NAMES, type Kernel, type KernelName } from './kernel.js';
 import { checkKernelName, kernelByName, plan, splitPieces, type PlanPiece } from './planner.js';
 import type { Runtime } from './runtime.js';
 import { DeviceTensor, HostTensor, dtypeBytes, type DType, type GPUTensor } from './tensor.js';
@@ -90,7 +90,8 @@ export function engineOptions(o: Partial<Record<(typeof OPTION_KEYS)[number], un
   dtype: DType;
 } {
   return {
-    kernel: checkKernelName(o.kernel ?? 'auto'),
+    // oneOf formats any value safely (a revoked Proxy, a BigInt); checkKernelName then has a name.
+    kernel: checkKernelName(oneOf('options.kernel', o.kernel, ['auto', ...KERNEL_NAMES] as const, 'auto')),
     dtype: oneOf('options.dtype', o.dtype, DTYPES, 'float32'),
   };
 }
