@@ -39,7 +39,12 @@ const cpuCall: Call<{ data: Float32Array; shape: number[] }> = (a) =>
 export const COMPUTE_LIMIT = { elements: 1 << 14, macs: 1 << 20 };
 
 function small(g: ConvTransposeGeometry): boolean {
-  return g.outputSize <= COMPUTE_LIMIT.elements && g.usefulMacs <= COMPUTE_LIMIT.macs;
+  // The filter too: a 2^30-tap kernel on one pixel has few useful products but 2^30 weights to make and visit.
+  return (
+    g.outputSize <= COMPUTE_LIMIT.elements &&
+    g.usefulMacs <= COMPUTE_LIMIT.macs &&
+    g.filterSize <= COMPUTE_LIMIT.elements
+  );
 }
 
 /** Bitwise equality of float32 data (NaN equals NaN). */

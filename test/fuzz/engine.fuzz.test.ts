@@ -56,7 +56,12 @@ const engineOf = (b: 'gpu' | 'cpu'): Engine => (b === 'gpu' ? gpu : cpu);
 const RUN_LIMIT = { elements: 1 << 12, macs: 1 << 17 };
 
 function runnable(g: ConvTransposeGeometry): boolean {
-  return g.outputSize <= RUN_LIMIT.elements && g.usefulMacs <= RUN_LIMIT.macs && g.inputSize <= RUN_LIMIT.elements;
+  return (
+    g.outputSize <= RUN_LIMIT.elements &&
+    g.usefulMacs <= RUN_LIMIT.macs &&
+    g.inputSize <= RUN_LIMIT.elements &&
+    g.filterSize <= RUN_LIMIT.elements
+  );
 }
 
 /** One float: NaN, ±∞ or finite. */
