@@ -480,6 +480,21 @@ describe('misuse in flight', () => {
     }
   });
 
+  it('a read sees the tensor as it is when called, not a later run writing into it', async () => {
+    for (const e of [gpu, cpu]) {
+      const t = e.upload(F(4, 1), [1, 1, 2, 2]);
+      const x = e.upload(F(4, 2), [1, 1, 2, 2]);
+      const layer = e.createConvTranspose2d(F(1, 3), [1, 1, 1, 1]);
+      const before = t.read();
+      layer.run(x, { output: t });
+      const after = t.read();
+      expect([...(await before)], e.backend).toEqual([1, 1, 1, 1]);
+      expect([...(await after)], e.backend).toEqual([6, 6, 6, 6]);
+      [t, x].forEach((v) => v.destroy());
+      layer.destroy();
+    }
+  });
+
   it('a run with the wrong channel count allocates nothing', () => {
     for (const e of [gpu, cpu]) {
       const layer = e.createConvTranspose2d(F(18), [2, 1, 3, 3]);

@@ -127,11 +127,9 @@ export class DeviceTensor implements GPUTensor {
     const rt = this.runtime;
     this.pending++;
     try {
-      try {
-        await rt.guard(this.ready);
-      } catch (e) {
-        throw rt.failure(e);
-      }
+      // The copy is submitted now, in queue order: the read sees the tensor as it is when
+      // read() is called (the work producing it is already submitted), never work enqueued
+      // later, such as a layer writing its output into this tensor.
       const bytes = this.size * dtypeBytes(this.dtype);
       const copy = Math.ceil(bytes / 4) * 4;
       const { value: staging, errors } = rt.scoped(() => {
@@ -142,6 +140,8 @@ export class DeviceTensor implements GPUTensor {
         return staging;
       });
       try {
+        // The producing work's errors (a wrapped buffer of another device) come first.
+        await rt.guard(this.ready);
         await errors;
         await rt.guard(staging.mapAsync(MapMode.READ, 0, copy));
         const out = staging.getMappedRange(0, copy).slice(0, bytes);
