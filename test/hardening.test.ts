@@ -284,6 +284,18 @@ describe('no other exception type escapes', () => {
     }
   });
 
+  it('a bias that is not a Float32Array, beside a size-dependent option a layer checks only when it runs', () => {
+    for (const e of [gpu, cpu]) {
+      for (const bias of [0, null, new DataView(new ArrayBuffer(4))]) {
+        rejects(
+          () => e.createConvTranspose(F(1), [1, 1, 1], { bias, outputSizes: [1] } as never),
+          'INVALID_ARGUMENT',
+          'options.bias',
+        );
+      }
+    }
+  });
+
   it('a DataView bias', async () => {
     const bias = new DataView(new ArrayBuffer(4));
     await rejectsEverywhere([F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], { bias }], 'INVALID_ARGUMENT', 'options.bias');

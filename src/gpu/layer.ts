@@ -4,7 +4,7 @@ import { DeconvError, invalid, show } from '../errors.js';
 import { FILTER_LAYOUTS, INPUT_LAYOUTS, OPTION_KEYS, filterDims, resolveConvTranspose } from '../geometry.js';
 import { roundToHalf } from '../half.js';
 import type { AnyFilterLayout, ConvTransposeGeometry, ConvTransposeOptions } from '../types.js';
-import { oneOf, readOptions, readShape } from '../validate.js';
+import { isFloat32Array, oneOf, readOptions, readShape, typedLength } from '../validate.js';
 import { CallContext } from './context.js';
 import { hasNonFinite, readData, valuesOf, writeData, type StoredData } from './data.js';
 import { encodePieces, packFilter, withFilterLayout } from './execute.js';
@@ -146,8 +146,10 @@ export class PreparedLayer implements PreparedConvTranspose {
     this.filterShape = shape;
     this.inputRank = inputRank;
     this.guard = hasNonFinite(this.filter);
+    // Checked here whatever the probe found first (a size-dependent padding error skips its bias check).
+    if (o.bias !== undefined && !isFloat32Array(o.bias)) invalid('options.bias', o.bias, 'must be a Float32Array');
     const bias = o.bias as Float32Array | undefined;
-    this.bias = bias ? readData('options.bias', bias, [bias.length], dtype) : null;
+    this.bias = bias ? readData('options.bias', bias, [typedLength(bias)], dtype) : null;
     // The canonical options (without the engine's keys) with the bias as the layer stores it
     // (float16-rounded for float16).
     const canonical: Record<string, unknown> = { ...o };
