@@ -9,7 +9,18 @@ import type {
   InputLayout,
   Tensor,
 } from './types.js';
-import { checkData, checkElements, isArray, oneOf, readInt, readInts, readOptions, readShape } from './validate.js';
+import {
+  checkData,
+  checkElements,
+  isArray,
+  isFloat32Array,
+  oneOf,
+  readInt,
+  readInts,
+  readOptions,
+  readShape,
+  typedLength,
+} from './validate.js';
 
 /** A zeroed Float64Array, or DeconvError('DEVICE_LIMIT') when memory cannot hold it. */
 function accumulator(size: number, param: string): Float64Array {
@@ -293,7 +304,7 @@ export function convCpu(
   if (outSizes.some((s) => s < 1)) {
     invalid('inputShape', inShape, `gives an empty output (${outSizes.join('×')}) for this filter, stride and padding`);
   }
-  if (o.bias !== undefined && (!(o.bias instanceof Float32Array) || o.bias.length !== outC)) {
+  if (o.bias !== undefined && (!isFloat32Array(o.bias) || typedLength(o.bias) !== outC)) {
     invalid('options.bias', o.bias, `must be a Float32Array of length ${outC}`);
   }
   const outputShape = channelsLast ? [n, ...outSizes, outC] : [n, outC, ...outSizes];

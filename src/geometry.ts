@@ -17,6 +17,8 @@ import type {
 import {
   MAX_ELEMENTS,
   MAX_INDEX,
+  checkElements,
+  isFloat32Array,
   oneOf,
   product,
   readInt,
@@ -24,6 +26,7 @@ import {
   readNumber,
   readOptions,
   readShape,
+  typedLength,
 } from './validate.js';
 
 export { checkData } from './validate.js';
@@ -362,9 +365,10 @@ export function resolveConvTranspose(
 
   let bias: Float32Array | null = null;
   if (o.bias !== undefined) {
-    if (!(o.bias instanceof Float32Array)) invalid('options.bias', o.bias, 'must be a Float32Array');
-    if (o.bias.length !== outChannels) {
-      invalid('options.bias.length', o.bias.length, `must equal the output channels (${outChannels})`);
+    if (!isFloat32Array(o.bias)) invalid('options.bias', o.bias, 'must be a Float32Array');
+    const length = typedLength(o.bias);
+    if (length !== outChannels) {
+      invalid('options.bias.length', length, `must equal the output channels (${outChannels})`);
     }
     bias = new Float32Array(o.bias);
   }

@@ -3,6 +3,8 @@
  * ties to even) and widening bits back to float32 (exact). Used for uploads, readbacks and
  * the CPU backend's float16 path.
  */
+import { invalid } from './errors.js';
+import { MAX_ELEMENTS, isArray, isInt, typedArrayType, typedLength } from './validate.js';
 
 // Views of one scratch word. Marked pure, with no property read in their arguments, so that
 // bundlers drop them from applications that never convert halves.
@@ -49,17 +51,52 @@ export function halfValue(bits: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
+/**
+ * The elements of a typed array (not BigInt; used as it is, its length from its internal slot)
+ * or of an array of numbers (read once into a copy); anything else is a DeconvError naming `param`.
+ */
+function readNumbers(param: string, data: unknown): { values: ArrayLike<number>; length: number } {
+  const type = typedArrayType(data);
+  if (type !== null && !type.startsWith('Big')) {
+    return { values: data as ArrayLike<number>, length: typedLength(data as ArrayBufferView) };
+  }
+  const rule = 'must be a typed array or an array of numbers';
+  if (!isArray(data)) invalid(param, data, rule);
+  let length: number;
+  try {
+    length = data.length;
+  } catch {
+    return invalid(param, data, rule);
+  }
+  if (!isInt(length, 0, MAX_ELEMENTS)) invalid(param, data, rule);
+  // Grown as elements are read: a sparse array of length 2^32 − 1 fails at its first hole.
+  const values: number[] = [];
+  for (let i = 0; i < length; i++) {
+    let v: unknown;
+    try {
+      v = data[i];
+    } catch {
+      v = undefined;
+    }
+    if (typeof v !== 'number') invalid(`${param}[${i}]`, v, 'must be a number');
+    values.push(v);
+  }
+  return { values, length };
+}
+
 /** Float16 bits of every element, rounded to nearest even. */
 export function toHalf(data: ArrayLike<number>): Uint16Array<ArrayBuffer> {
-  const out = new Uint16Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = halfBits(data[i]!);
+  const { values, length } = readNumbers('data', data);
+  const out = new Uint16Array(length);
+  for (let i = 0; i < length; i++) out[i] = halfBits(values[i]!);
   return out;
 }
 
 /** The float32 values of float16 bits (exact: every half is a float32). */
 export function fromHalf(bits: ArrayLike<number>): Float32Array<ArrayBuffer> {
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = halfValue(bits[i]!);
+  const { values, length } = readNumbers('bits', bits);
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) out[i] = halfValue(values[i]!);
   return out;
 }
 

@@ -35,6 +35,32 @@ export function readInt(param: string, value: unknown, def: number | null, min: 
   return value;
 }
 
+const typedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype) as object;
+const typedArrayTag = Object.getOwnPropertyDescriptor(typedArrayPrototype, Symbol.toStringTag)!.get!;
+const typedArrayLength = Object.getOwnPropertyDescriptor(typedArrayPrototype, 'length')!.get!;
+
+/**
+ * The element type of a typed array ('Float32Array', 'Uint16Array', …) read from its internal
+ * slot, or null for anything else. Never throws; a Proxy, a DataView, a changed prototype or
+ * an object made from Float32Array.prototype is no typed array.
+ */
+export function typedArrayType(value: unknown): string | null {
+  return (typedArrayTag.call(value) as string | undefined) ?? null;
+}
+
+/** True for a real Float32Array (see {@link typedArrayType}). */
+export function isFloat32Array(value: unknown): value is Float32Array {
+  return typedArrayType(value) === 'Float32Array';
+}
+
+/**
+ * The element count of a real typed array, from its internal slot: an own `length` property
+ * or a subclass getter cannot make it disagree with the elements that are read and copied.
+ */
+export function typedLength(value: ArrayBufferView): number {
+  return typedArrayLength.call(value) as number;
+}
+
 /** Array.isArray that never throws (a revoked Proxy is not an array). */
 export function isArray(value: unknown): value is unknown[] {
   try {
@@ -52,13 +78,25 @@ export function isArray(value: unknown): value is unknown[] {
 export function readInts(param: string, value: unknown, lengths: readonly number[], min: number): number[] {
   const what = min > 0 ? 'positive integers' : 'integers ≥ 0';
   const count = lengths.length === 0 ? '' : `${lengths.join(' or ')} `;
-  if (!isArray(value) || (lengths.length > 0 && !lengths.includes(value.length))) {
-    invalid(param, value, `must be an array of ${count}${what}`);
-  }
+  const rule = `must be an array of ${count}${what}`;
+  // A Proxy's traps or an element's getter may throw or answer differently each time: read
+  // the length and every element once, and turn a throw into the parameter's error.
+  const read = <T>(what: () => T, at: string, got: unknown): T => {
+    try {
+      return what();
+    } catch {
+      return invalid(at, got, `${rule} (it could not be read)`);
+    }
+  };
+  if (!isArray(value)) invalid(param, value, rule);
+  const length = read(() => value.length, param, value);
+  if (lengths.length > 0 ? !lengths.includes(length) : !isInt(length, 0)) invalid(param, value, rule);
   const out: number[] = [];
-  for (let i = 0; i < value.length; i++) {
-    if (!(i in value)) invalid(`${param}[${i}]`, undefined, 'is a hole in the array; every element must be given');
-    const v = value[i];
+  for (let i = 0; i < length; i++) {
+    if (!read(() => i in value, `${param}[${i}]`, undefined)) {
+      invalid(`${param}[${i}]`, undefined, 'is a hole in the array; every element must be given');
+    }
+    const v = read(() => value[i], `${param}[${i}]`, undefined);
     if (!isInt(v, min)) invalid(`${param}[${i}]`, v, intRule(min));
     out.push(v);
   }
@@ -143,7 +181,7 @@ export function readOptions<K extends string>(
       } catch {
         v = undefined;
       }
-      invalid(`${param}.${name}`, v, `is not one of the ${what}; known: ${known.join(', ')}`);
+      invalid(`${param}.${name}`, v, `is not one of the ${what}; known: ${listed(known)}`);
     }
   }
   for (const key of known) {
@@ -153,9 +191,35 @@ export function readOptions<K extends string>(
     } catch {
       invalid(`${param}.${key}`, undefined, 'could not be read');
     }
-    if (v !== undefined) snapshot[key] = v;
+    if (v !== undefined) snapshot[key] = isArray(v) ? copyList(`${param}.${key}`, v) : v;
   }
   return snapshot;
+}
+
+/** Longest array an option value copied by {@link readOptions} may be (longer ones are left for their reader to reject). */
+const MAX_LISTED = 64;
+
+/**
+ * A plain copy of an array option (each element read once, holes kept), so that a caller
+ * changing its array later changes nothing that keeps the options (a prepared layer).
+ */
+function copyList(param: string, list: unknown[]): unknown[] {
+  try {
+    const length = list.length;
+    if (!isInt(length, 0, MAX_LISTED)) return list;
+    const copy = new Array<unknown>(length);
+    for (let i = 0; i < length; i++) if (i in list) copy[i] = list[i];
+    return copy;
+  } catch {
+    return invalid(param, list, 'must be an array of integers (it could not be read)');
+  }
+}
+
+/** A list of names for a message, cut after the first few when long (35 limit names would fill a screen). */
+function listed(names: readonly string[]): string {
+  const all = names.join(', ');
+  if (all.length <= 200) return all;
+  return `${names.slice(0, 4).join(', ')}, … (${names.length} names)`;
 }
 
 /** Validates a finite number; `def` when undefined. */
@@ -183,10 +247,11 @@ export function oneOf<T extends string>(param: string, value: unknown, allowed: 
 
 /** Checks that `data` is a Float32Array of `size` elements (the product of `shape`). */
 export function checkData(param: string, data: unknown, shape: readonly number[]): asserts data is Float32Array {
-  if (!(data instanceof Float32Array)) invalid(param, data, 'must be a Float32Array');
+  if (!isFloat32Array(data)) invalid(param, data, 'must be a Float32Array');
   const size = product(shape);
-  if (data.length !== size) {
-    invalid(`${param}.length`, data.length, `must equal the product of its shape ${show(shape)} = ${size}`);
+  const length = typedLength(data);
+  if (length !== size) {
+    invalid(`${param}.length`, length, `must equal the product of its shape ${show(shape)} = ${size}`);
   }
 }
 

@@ -4,30 +4,27 @@
  * it is stored in.
  */
 import { invalid, show } from '../errors.js';
-import { float16ArrayClass, fromHalf, toHalf } from '../half.js';
-import { product } from '../validate.js';
+import { fromHalf, toHalf } from '../half.js';
+import { product, typedArrayType, typedLength } from '../validate.js';
 import type { DType } from './tensor.js';
 
 /** Data in its storage form: float32 values, or float16 bits. */
 export type StoredData = Float32Array<ArrayBuffer> | Uint16Array<ArrayBuffer>;
 
-/** True for a Float16Array, where the runtime has one. */
-function isFloat16Array(data: unknown): data is ArrayLike<number> & ArrayBufferView {
-  const c = float16ArrayClass();
-  return c !== null && data instanceof c;
-}
-
 /**
  * Validates data for a tensor of `shape` and returns a copy in the storage form of `dtype`:
  * float32 takes a Float32Array; float16 takes a Float32Array (rounded to nearest even), a
- * Uint16Array of IEEE half bits, or a Float16Array.
+ * Uint16Array of IEEE half bits, or a Float16Array. The element type and count come from the
+ * array's internal slots, so a Proxy, a subclass or an own `length` cannot disagree with what
+ * is copied.
  */
 export function readData(param: string, data: unknown, shape: readonly number[], dtype: DType): StoredData {
   const size = product(shape);
+  const type = typedArrayType(data);
   const accepted =
     dtype === 'float32'
-      ? data instanceof Float32Array
-      : data instanceof Float32Array || data instanceof Uint16Array || isFloat16Array(data);
+      ? type === 'Float32Array'
+      : type === 'Float32Array' || type === 'Uint16Array' || type === 'Float16Array';
   if (!accepted) {
     invalid(
       param,
@@ -37,15 +34,16 @@ export function readData(param: string, data: unknown, shape: readonly number[],
         : 'must be a Float32Array (rounded to float16), a Uint16Array of float16 bits or a Float16Array',
     );
   }
-  const arr = data as Float32Array | Uint16Array;
-  if (arr.length !== size) {
-    invalid(`${param}.length`, arr.length, `must equal the product of its shape ${show(shape)} = ${size}`);
+  const view = data as ArrayBufferView;
+  const length = typedLength(view);
+  if (length !== size) {
+    invalid(`${param}.length`, length, `must equal the product of its shape ${show(shape)} = ${size}`);
   }
-  if (dtype === 'float32') return new Float32Array(arr as Float32Array);
-  if (arr instanceof Float32Array) return toHalf(arr);
-  if (arr instanceof Uint16Array) return new Uint16Array(arr);
-  const view = arr as ArrayBufferView;
-  return new Uint16Array(new Uint16Array(view.buffer, view.byteOffset, size));
+  if (dtype === 'float32') return new Float32Array(view as Float32Array);
+  if (type === 'Float32Array') return toHalf(new Float32Array(view as Float32Array));
+  // Half bits, as they are (a Float16Array's bytes are its bits).
+  const bits = new Uint16Array(view.buffer, view.byteOffset, size);
+  return new Uint16Array(bits);
 }
 
 /** Float32 values of stored data (float16 widened exactly). */

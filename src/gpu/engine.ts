@@ -220,12 +220,14 @@ async function requestDevice(gpu: GPU): Promise<{ device: GPUDevice; software: b
     return `requestAdapter failed (${e instanceof Error ? e.message : show(e)})`;
   }
   if (!adapter) return 'no WebGPU adapter is available';
-  const requiredLimits: Record<string, number> = {};
-  for (const k of RAISED_LIMITS) requiredLimits[k] = adapter.limits[k];
-  // float16 tensors are read and written natively where the adapter offers shader-f16.
-  const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
   try {
+    const requiredLimits: Record<string, number> = {};
+    for (const k of RAISED_LIMITS) requiredLimits[k] = adapter.limits[k];
+    // float16 tensors are read and written natively where the adapter offers shader-f16.
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
     const device = await adapter.requestDevice({ label: 'webgpu-deconv', requiredLimits, requiredFeatures });
+    const why = notADevice(device);
+    if (why) return `requestDevice gave no GPUDevice (${why})`;
     const info = (adapter as unknown as { info?: GPUAdapterInfo }).info;
     const fallback = (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
     return { device, software: fallback || isSoftwareInfo(info) };
@@ -234,9 +236,48 @@ async function requestDevice(gpu: GPU): Promise<{ device: GPUDevice; software: b
   }
 }
 
+/** The methods the engine calls on a device and on its queue. */
+const DEVICE_METHODS = [
+  'createBuffer',
+  'createShaderModule',
+  'createComputePipeline',
+  'createBindGroupLayout',
+  'createPipelineLayout',
+  'createBindGroup',
+  'createCommandEncoder',
+  'pushErrorScope',
+  'popErrorScope',
+  'destroy',
+] as const;
+const QUEUE_METHODS = ['submit', 'writeBuffer', 'onSubmittedWorkDone'] as const;
+
+/** Why a value cannot serve as a GPUDevice (a missing method, queue, limits or lost promise), or null. */
+function notADevice(value: unknown): string | null {
+  try {
+    if (!hasMethods(value, DEVICE_METHODS)) return `a GPUDevice has the methods ${DEVICE_METHODS.join(', ')}`;
+    const d = value as GPUDevice;
+    if (!hasMethods(d.queue, QUEUE_METHODS)) return 'its queue is not a GPUQueue';
+    if (d.limits === null || typeof d.limits !== 'object') return 'its limits are not GPUSupportedLimits';
+    if (!hasMethods(d.lost, ['then'])) return 'its lost is not a promise';
+    if (d.features !== undefined && !hasMethods(d.features, ['has']))
+      return 'its features are not a GPUSupportedFeatures';
+  } catch {
+    return 'it could not be read';
+  }
+  try {
+    // A wrapper of a device (a Proxy) passes every check above, but WebGPU refuses calls on it.
+    const d = value as GPUDevice;
+    d.pushErrorScope('validation');
+    d.popErrorScope().catch(() => undefined);
+  } catch {
+    return 'its methods cannot be called on it';
+  }
+  return null;
+}
+
 /** Wraps an async DeconvError-free failure of a GPU step as the right DeconvError. */
 function gpuFailure(rt: Runtime, e: unknown): unknown {
-  return rt.lost ? rt.lostError() : e;
+  return rt.failure(e);
 }
 
 class DeconvEngine implements Engine, LayerHost {
@@ -712,8 +753,9 @@ function engineConfig(options: unknown): {
       pool[k as keyof PoolCaps] = v;
     }
   }
-  if (o.device !== undefined && !hasMethods(o.device, ['createBuffer', 'createComputePipeline', 'pushErrorScope'])) {
-    invalid('options.device', o.device, 'must be a GPUDevice');
+  if (o.device !== undefined) {
+    const why = notADevice(o.device);
+    if (why) invalid('options.device', o.device, `must be a GPUDevice (${why})`);
   }
   if (o.gpu !== undefined && !hasMethods(o.gpu, ['requestAdapter'])) {
     invalid(
@@ -726,8 +768,13 @@ function engineConfig(options: unknown): {
 }
 
 function engineOn(device: GPUDevice, valid: ValidEngineOptions): Engine {
-  const info = (device as unknown as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  const rt = new Runtime(device, valid.software ?? isSoftwareInfo(info), valid.limits, valid.pool);
+  let rt: Runtime;
+  try {
+    const info = (device as unknown as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    rt = new Runtime(device, valid.software ?? isSoftwareInfo(info), valid.limits, valid.pool);
+  } catch (e) {
+    invalid('options.device', device, `must be a GPUDevice (${e instanceof Error ? e.message : show(e)})`);
+  }
   return new DeconvEngine('webgpu', rt, null, valid);
 }
 

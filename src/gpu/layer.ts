@@ -4,11 +4,11 @@ import { DeconvError, invalid, show } from '../errors.js';
 import { FILTER_LAYOUTS, INPUT_LAYOUTS, OPTION_KEYS, filterDims, resolveConvTranspose } from '../geometry.js';
 import { roundToHalf } from '../half.js';
 import type { AnyFilterLayout, ConvTransposeGeometry, ConvTransposeOptions } from '../types.js';
-import { oneOf, readOptions, readShape } from '../validate.js';
+import { isFloat32Array, oneOf, readOptions, readShape, typedLength } from '../validate.js';
 import { CallContext } from './context.js';
 import { hasNonFinite, readData, valuesOf, writeData, type StoredData } from './data.js';
 import { encodePieces, packFilter, withFilterLayout } from './execute.js';
-import type { Kernel, KernelName } from './kernel.js';
+import { KERNEL_NAMES, type Kernel, type KernelName } from './kernel.js';
 import { checkKernelName, kernelByName, plan, splitPieces, type PlanPiece } from './planner.js';
 import { encodeFiniteCheck, encodeRepack } from './repack.js';
 import type { Runtime } from './runtime.js';
@@ -91,7 +91,8 @@ export function engineOptions(o: Partial<Record<(typeof OPTION_KEYS)[number], un
   dtype: DType;
 } {
   return {
-    kernel: checkKernelName(o.kernel ?? 'auto'),
+    // oneOf formats any value safely (a revoked Proxy, a BigInt); checkKernelName then has a name.
+    kernel: checkKernelName(oneOf('options.kernel', o.kernel, ['auto', ...KERNEL_NAMES] as const, 'auto')),
     dtype: oneOf('options.dtype', o.dtype, DTYPES, 'float32'),
   };
 }
@@ -167,8 +168,10 @@ export class PreparedLayer implements PreparedConvTranspose {
     this.filterShape = shape;
     this.inputRank = inputRank;
     this.guard = this.filter ? hasNonFinite(this.filter) : true;
+    // Checked here whatever the probe found first (a size-dependent padding error skips its bias check).
+    if (o.bias !== undefined && !isFloat32Array(o.bias)) invalid('options.bias', o.bias, 'must be a Float32Array');
     const bias = o.bias as Float32Array | undefined;
-    this.bias = bias ? readData('options.bias', bias, [bias.length], dtype) : null;
+    this.bias = bias ? readData('options.bias', bias, [typedLength(bias)], dtype) : null;
     // The canonical options (without the engine's keys) with the bias as the layer stores it
     // (float16-rounded for float16).
     const canonical: Record<string, unknown> = { ...o };
@@ -206,7 +209,7 @@ export class PreparedLayer implements PreparedConvTranspose {
     const staging = rt.create(16, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'layer:finite-read');
     Promise.all([filter.ready, errors])
       .then(() => {
-        if (this.isDestroyed || rt.closed || rt.lost) throw new Error('closed');
+        if (this.isDestroyed || rt.destroyed || rt.lost) throw new Error('closed');
         const enc = rt.device.createCommandEncoder();
         enc.copyBufferToBuffer(flag!, 0, staging, 0, 16);
         rt.device.queue.submit([enc.finish()]);

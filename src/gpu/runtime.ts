@@ -60,6 +60,8 @@ export class Runtime implements BufferAllocator {
   hasF16: boolean;
   /** Set once the device is lost or destroyed. */
   lost = false;
+  /** Set once the engine destroyed every buffer (work still in flight then fails with DESTROYED). */
+  destroyed = false;
   lostMessage = '';
   private readonly live = new Map<GPUBuffer, number>();
   private readonly pool = new Map<string, GPUBuffer[]>();
@@ -114,9 +116,20 @@ export class Runtime implements BufferAllocator {
     return new DeconvError('DEVICE_LOST', `the GPU device was lost (${this.lostMessage || 'destroyed'})`, 'device');
   }
 
-  /** Throws DEVICE_LOST when the device is gone. */
+  /** The DeconvError of work in flight or started after the engine was destroyed. */
+  destroyedError(): DeconvError {
+    return new DeconvError('DESTROYED', 'engine: it was destroyed and cannot be used', 'engine');
+  }
+
+  /** The error a failed GPU step reports: DEVICE_LOST or DESTROYED when that is why, else `e`. */
+  failure(e: unknown): unknown {
+    return this.lost ? this.lostError() : this.destroyed ? this.destroyedError() : e;
+  }
+
+  /** Throws DEVICE_LOST when the device is gone, DESTROYED when the engine is. */
   checkAlive(): void {
     if (this.lost) throw this.lostError();
+    if (this.destroyed) throw this.destroyedError();
   }
 
   /** Resolves like `p`, or rejects with DEVICE_LOST as soon as the device is lost: nothing waits forever. */
@@ -187,12 +200,9 @@ export class Runtime implements BufferAllocator {
     return { buffers: this.live.size, bytes, pooledBuffers: this.poolOrder.length, pooledBytes: this.pooledBytes };
   }
 
-  /** Set once {@link Runtime.destroyAll} ran: no new GPU work may be submitted. */
-  closed = false;
-
-  /** Destroys every tracked buffer. */
+  /** Destroys every tracked buffer; the runtime is not used again. */
   destroyAll(): void {
-    this.closed = true;
+    this.destroyed = true;
     for (const b of this.live.keys()) b.destroy();
     this.live.clear();
     this.pool.clear();
@@ -222,7 +232,7 @@ export class Runtime implements BufferAllocator {
     const oom = d.popErrorScope();
     const validation = d.popErrorScope();
     const errors = this.guard(Promise.all([oom, validation])).then(([o, v]) => {
-      if (this.lost) throw this.lostError();
+      if (this.lost || this.destroyed) throw this.failure(null);
       if (o) throw new DeconvError('DEVICE_LIMIT', `the GPU ran out of memory: ${o.message}`, 'device');
       if (v) throw new Error(`webgpu-deconv internal error (please report): ${v.message}`);
     });

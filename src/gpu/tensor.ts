@@ -128,7 +128,9 @@ export class DeviceTensor implements GPUTensor {
     const rt = this.runtime;
     this.pending++;
     try {
-      await rt.guard(this.ready);
+      // The copy is submitted now, in queue order: the read sees the tensor as it is when
+      // read() is called (the work producing it is already submitted), never work enqueued
+      // later, such as a layer writing its output into this tensor.
       const bytes = this.size * dtypeBytes(this.dtype);
       const copy = Math.ceil(bytes / 4) * 4;
       const { value: staging, errors } = rt.scoped(() => {
@@ -139,13 +141,15 @@ export class DeviceTensor implements GPUTensor {
         return staging;
       });
       try {
+        // The producing work's errors (a wrapped buffer of another device) come first.
+        await rt.guard(this.ready);
         await errors;
         await rt.guard(staging.mapAsync(MapMode.READ, 0, copy));
         const out = staging.getMappedRange(0, copy).slice(0, bytes);
         staging.unmap();
         return out;
       } catch (e) {
-        throw rt.lost ? rt.lostError() : e;
+        throw rt.failure(e);
       } finally {
         rt.release(staging);
       }

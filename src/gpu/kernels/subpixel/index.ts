@@ -161,12 +161,22 @@ function variantOf(c: SubpixelConfig, rank: number, env: Pick<KernelEnv, 'storag
   return { ...c, rows: c.rows ?? 1, rank, storage: env.storage, guard: env.guard };
 }
 
+/** Stride phases past the output positions the kernel accepts (65536 empty phases run in about 0.1 s on SwiftShader). */
+const MAX_EMPTY_PHASES = 1 << 16;
+
 export const subpixelKernel: Kernel = {
   name: 'subpixel',
   // Taps outermost and input channels contiguous: the inner loop over input channels reads
   // weights sequentially.
   preferredFilterLayout: (rank) => FILTER_LAYOUTS[rank]![1],
-  unsupported() {
+  unsupported(g) {
+    // Every variant's grid covers all ∏ strides phases, even those with no output position:
+    // with strides far above the output's size that is work without output (minutes at 2^24).
+    const phases = g.strides.reduce((p, s) => p * s, 1);
+    const positions = g.outSizes.reduce((p, o) => p * o, 1);
+    if (phases > MAX_EMPTY_PHASES && phases > positions) {
+      return `its grid spans all ${phases} stride phases for ${positions} output positions per channel`;
+    }
     return null;
   },
   scratchBytes() {

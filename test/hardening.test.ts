@@ -1,0 +1,660 @@
+/**
+ * Hostile input, fixed cases: every call that once hung, threw another exception type,
+ * answered wrongly or read its arguments late gets a DeconvError with the right code and
+ * parameter within 50 ms, or the correct result, on the CPU reference, the GPU engine (a
+ * Dawn device) and the CPU-backend engine wherever the call exists there. The property-based
+ * search for more of them is in test/fuzz/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { equivalents, toTorch } from '../src/convert.js';
+import { conv2dCpu, convTranspose2dCpu, convTransposeCpu } from '../src/cpu.js';
+import { DeconvError, type DeconvErrorCode } from '../src/errors.js';
+import { fromOnnx } from '../src/frameworks.js';
+import { resolveConvTranspose2d } from '../src/geometry.js';
+import { createEngine, type Engine } from '../src/gpu/engine.js';
+import { bilinearUpsampling, foldBatchNorm, glorotUniform, heUniform } from '../src/init.js';
+import { fromHalf, toHalf } from '../src/half.js';
+import { getDevice } from './helpers/gpu.js';
+
+let device: GPUDevice;
+let gpu: Engine;
+let cpu: Engine;
+const NO_ADAPTER = { requestAdapter: async () => null } as unknown as GPU;
+
+beforeAll(async () => {
+  ({ device } = await getDevice());
+  gpu = await createEngine({ device, fallback: 'none' });
+  cpu = await createEngine({ gpu: NO_ADAPTER });
+});
+afterAll(() => {
+  gpu?.destroy();
+  device?.destroy();
+});
+
+const F = (n: number, v = 0) => new Float32Array(n).fill(v);
+const BIG = [1, 1, 1, 2 ** 40];
+/** Validation is O(rank): a rejection comes within this (the fastest of three tries, so a pause of a loaded machine does not count). */
+const LIMIT_MS = 50;
+const MAX_MESSAGE = 500;
+
+function checkError(e: unknown, code: DeconvErrorCode, param: string): DeconvError {
+  if (!(e instanceof DeconvError)) throw new Error(`expected DeconvError(${code}, ${param}), got ${String(e)}`);
+  expect({ code: e.code, param: e.param }, e.message).toEqual({ code, param });
+  expect(e.message.length).toBeLessThan(MAX_MESSAGE);
+  return e;
+}
+
+/** A synchronous call throws DeconvError(code, param) within LIMIT_MS. */
+function rejects(call: () => unknown, code: DeconvErrorCode, param: string): DeconvError {
+  let best = Infinity;
+  let error: unknown = null;
+  for (let i = 0; i < 3 && best > LIMIT_MS; i++) {
+    const t0 = performance.now();
+    try {
+      call();
+      error = new Error('it returned');
+    } catch (e) {
+      error = e;
+    }
+    best = Math.min(best, performance.now() - t0);
+  }
+  const e = checkError(error, code, param);
+  expect(best).toBeLessThan(LIMIT_MS);
+  return e;
+}
+
+/** An asynchronous call rejects (never throws) with DeconvError(code, param) within LIMIT_MS. */
+async function rejectsAsync(call: () => Promise<unknown>, code: DeconvErrorCode, param: string): Promise<DeconvError> {
+  let best = Infinity;
+  let error: unknown = null;
+  for (let i = 0; i < 3 && best > LIMIT_MS; i++) {
+    const t0 = performance.now();
+    const p = call();
+    expect(typeof p?.then).toBe('function');
+    try {
+      await p;
+      error = new Error('it resolved');
+    } catch (e) {
+      error = e;
+    }
+    best = Math.min(best, performance.now() - t0);
+  }
+  const e = checkError(error, code, param);
+  expect(best).toBeLessThan(LIMIT_MS);
+  return e;
+}
+
+/** The engines and the CPU reference, for a call of the canonical 2-D signature. */
+function everyPath(args: [unknown, unknown, unknown, unknown, unknown?]): [string, () => Promise<unknown>][] {
+  const [x, xs, w, ws, o] = args as Parameters<typeof convTranspose2dCpu>;
+  return [
+    ['CPU reference', async () => convTranspose2dCpu(x, xs, w, ws, o)],
+    ['GPU engine', () => gpu.convTranspose2d(x, xs, w, ws, o)],
+    ['CPU engine', () => cpu.convTranspose2d(x, xs, w, ws, o)],
+  ];
+}
+
+/** Every path rejects the call with DeconvError(code, param) within LIMIT_MS. */
+async function rejectsEverywhere(
+  args: [unknown, unknown, unknown, unknown, unknown?],
+  code: DeconvErrorCode,
+  param: string,
+): Promise<void> {
+  for (const [where, call] of everyPath(args)) {
+    try {
+      await rejectsAsync(call, code, param);
+    } catch (e) {
+      throw new Error(`${where}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+}
+
+describe('sizes near or past 2^32 are rejected in O(rank) time', () => {
+  it('a 2^40-wide input: resolve, the CPU reference, both engines, plan and a conversion', async () => {
+    rejects(() => resolveConvTranspose2d(BIG, [1, 1, 1, 1]), 'INVALID_ARGUMENT', 'inputShape[3]');
+    await rejectsEverywhere([F(1), BIG, F(1), [1, 1, 1, 1]], 'INVALID_ARGUMENT', 'inputShape[3]');
+    rejects(() => gpu.plan(BIG, [1, 1, 1, 1]), 'INVALID_ARGUMENT', 'inputShape[3]');
+    rejects(() => cpu.plan(BIG, [1, 1, 1, 1]), 'INVALID_ARGUMENT', 'inputShape[3]');
+    rejects(() => toTorch(BIG, [1, 1, 1, 1]), 'INVALID_ARGUMENT', 'inputShape[3]');
+  });
+
+  it('a 2^32-tall ONNX kernel', () => {
+    rejects(() => fromOnnx({}, [1, 1, 1, 1], [1, 1, 2 ** 32, 1]), 'INVALID_ARGUMENT', 'filterShape[2]');
+  });
+
+  it('a kernel of 2^31 − 1 rows makes a full size past 2^31 − 1', async () => {
+    await rejectsEverywhere([F(4), [1, 1, 2, 2], F(4), [1, 1, 2 ** 31 - 1, 2]], 'INVALID_ARGUMENT', 'filterShape');
+  });
+
+  it('a wrong input length is found before any heavy work', async () => {
+    await rejectsEverywhere(
+      [F(29_999), [1, 1, 1, 30_000], F(10_000), [1, 1, 1, 10_000]],
+      'INVALID_ARGUMENT',
+      'input.length',
+    );
+  });
+
+  it('outputs past 2^32 − 1 elements: the references and the initializers', () => {
+    rejects(
+      () => convTranspose2dCpu(F(4), [1, 1, 2, 2], F(4), [1, 1, 2, 2], { strides: [65536, 65536] }),
+      'INVALID_ARGUMENT',
+      'outputShape',
+    );
+    const pad = 2 ** 31 - 1;
+    rejects(
+      () => conv2dCpu(F(1), [1, 1, 1, 1], F(1), [1, 1, 1, 1], { padding: [pad, pad, pad, pad] }),
+      'INVALID_ARGUMENT',
+      'outputShape',
+    );
+    rejects(() => glorotUniform([2 ** 16, 2 ** 16, 2, 2]), 'INVALID_ARGUMENT', 'filterShape');
+  });
+
+  it('a 2^20-fold bilinear upsampling of 2^20 channels', () => {
+    let error: unknown;
+    try {
+      bilinearUpsampling(2 ** 20, 2 ** 20);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DeconvError);
+    expect((error as DeconvError).code).toBe('INVALID_ARGUMENT');
+  });
+
+  it('equivalents with a 2^32 stride', () => {
+    rejects(
+      () => equivalents([1, 1, 2, 6], [1, 1, 1, 1], { strides: [2 ** 32, 65536] }),
+      'INVALID_ARGUMENT',
+      'options.strides[0]',
+    );
+  });
+});
+
+describe('no other exception type escapes', () => {
+  it('a BigInt or a circular value in a rejected argument', async () => {
+    await rejectsEverywhere(
+      [F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], { strides: [2n, 2] }],
+      'INVALID_ARGUMENT',
+      'options.strides[0]',
+    );
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await rejectsEverywhere(
+      [F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], { padding: circular }],
+      'INVALID_ARGUMENT',
+      'options.padding',
+    );
+    const list: unknown[] = [1];
+    list.push(list);
+    await rejectsEverywhere([F(16), [1, 1, 4, 4], list, [1, 1, 3, 3]], 'INVALID_ARGUMENT', 'filter');
+    rejects(
+      () => gpu.createConvTranspose2d(F(9), [1, 1, 3, 3], { dilations: [1n, 1] } as never),
+      'INVALID_ARGUMENT',
+      'options.dilations[0]',
+    );
+  });
+
+  it('options: null', () => {
+    rejects(() => conv2dCpu(F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], null as never), 'INVALID_ARGUMENT', 'options');
+    rejects(() => resolveConvTranspose2d([1, 1, 4, 4], [1, 1, 3, 3], null as never), 'INVALID_ARGUMENT', 'options');
+    rejects(() => glorotUniform([1, 1, 3, 3], null as never), 'INVALID_ARGUMENT', 'options');
+    rejects(() => heUniform([1, 1, 3, 3], null as never), 'INVALID_ARGUMENT', 'options');
+    const bn = { gamma: F(1, 1), beta: F(1), mean: F(1), variance: F(1, 1) };
+    rejects(() => foldBatchNorm(F(9), [1, 1, 3, 3], undefined, bn, null as never), 'INVALID_ARGUMENT', 'options');
+    rejects(() => foldBatchNorm(F(9), [1, 1, 3, 3], undefined, null as never), 'INVALID_ARGUMENT', 'bn');
+  });
+
+  it('an unknown filterLayout in the initializers', () => {
+    rejects(
+      () => glorotUniform([1, 1, 3, 3], { filterLayout: 'oihw' as never }),
+      'INVALID_ARGUMENT',
+      'options.filterLayout',
+    );
+  });
+
+  it('sparse arrays', async () => {
+    const holey = (values: number[], at: number) => {
+      const a = [...values];
+      delete a[at];
+      return a;
+    };
+    await rejectsEverywhere([F(16), holey([1, 1, 4, 4], 1), F(9), [1, 1, 3, 3]], 'INVALID_ARGUMENT', 'inputShape[1]');
+    await rejectsEverywhere(
+      [F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], { strides: holey([2, 2], 1) }],
+      'INVALID_ARGUMENT',
+      'options.strides[1]',
+    );
+    rejects(() => toTorch(holey([1, 1, 4, 4], 1), [1, 1, 3, 3]), 'INVALID_ARGUMENT', 'inputShape[1]');
+  });
+
+  it('Proxies (revoked, or with throwing traps) and throwing element getters', async () => {
+    const revoked = Proxy.revocable(F(16), {});
+    revoked.revoke();
+    await rejectsEverywhere([revoked.proxy, [1, 1, 4, 4], F(9), [1, 1, 3, 3]], 'INVALID_ARGUMENT', 'input');
+    const boom = () => {
+      throw new Error('boom');
+    };
+    const throwing = new Proxy([1, 1, 4, 4], { get: boom, has: boom });
+    await rejectsEverywhere([F(16), throwing, F(9), [1, 1, 3, 3]], 'INVALID_ARGUMENT', 'inputShape');
+    const getter = Object.defineProperty([1, 1, 4, 4], 1, { get: boom });
+    await rejectsEverywhere([F(16), getter, F(9), [1, 1, 3, 3]], 'INVALID_ARGUMENT', 'inputShape[1]');
+    await rejectsEverywhere(
+      [F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], { padding: new Proxy([0, 0, 0, 0], { get: boom }) }],
+      'INVALID_ARGUMENT',
+      'options.padding',
+    );
+    rejects(() => gpu.upload(new Proxy(F(4), {}) as never, [4]), 'INVALID_ARGUMENT', 'data');
+  });
+
+  it('createEngine with a device that is not one', async () => {
+    await rejectsAsync(() => createEngine({ device: {} as never }), 'INVALID_ARGUMENT', 'options.device');
+    const threeMethods = {
+      createBuffer() {},
+      createComputePipeline() {},
+      pushErrorScope() {},
+      lost: new Promise(() => {}),
+      features: 5,
+    };
+    await rejectsAsync(() => createEngine({ device: threeMethods as never }), 'INVALID_ARGUMENT', 'options.device');
+    // A Proxy of a real device: WebGPU refuses calls through it.
+    await rejectsAsync(() => createEngine({ device: new Proxy(device, {}) }), 'INVALID_ARGUMENT', 'options.device');
+  });
+
+  it('a WebGPU entry point whose adapter or device is not one falls back like a missing one', async () => {
+    const fake = { requestAdapter: async () => ({ limits: {}, features: new Set(), requestDevice: async () => ({}) }) };
+    const e = await createEngine({ gpu: fake as never });
+    expect(e.backend).toBe('cpu');
+    await rejectsAsync(() => createEngine({ gpu: fake as never, fallback: 'none' }), 'NO_WEBGPU', 'gpu');
+    const noDevice = { requestAdapter: async () => ({ limits: null }) };
+    await rejectsAsync(() => createEngine({ gpu: noDevice as never, fallback: 'none' }), 'NO_WEBGPU', 'gpu');
+  });
+
+  it('data on a SharedArrayBuffer is copied: the right result, nothing leaked', async () => {
+    const shared = new Float32Array(new SharedArrayBuffer(16));
+    shared.set([1, 2, 3, 4]);
+    for (const e of [gpu, cpu]) {
+      const before = e.memory();
+      const t = e.upload(shared, [4]);
+      expect([...(await t.read())]).toEqual([1, 2, 3, 4]);
+      t.destroy();
+      const r = await e.convTranspose2d(shared, [1, 1, 2, 2], F(1, 2), [1, 1, 1, 1]);
+      expect([...r.data]).toEqual([2, 4, 6, 8]);
+      await e.device?.queue.onSubmittedWorkDone();
+      const after = e.memory();
+      expect(after.buffers - after.pooledBuffers).toBe(before.buffers - before.pooledBuffers);
+    }
+  });
+
+  it('a bias that is not a Float32Array, beside a size-dependent option a layer checks only when it runs', () => {
+    for (const e of [gpu, cpu]) {
+      for (const bias of [0, null, new DataView(new ArrayBuffer(4))]) {
+        rejects(
+          () => e.createConvTranspose(F(1), [1, 1, 1], { bias, outputSizes: [1] } as never),
+          'INVALID_ARGUMENT',
+          'options.bias',
+        );
+      }
+    }
+  });
+
+  it('a DataView bias', async () => {
+    const bias = new DataView(new ArrayBuffer(4));
+    await rejectsEverywhere([F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], { bias }], 'INVALID_ARGUMENT', 'options.bias');
+    for (const e of [gpu, cpu]) {
+      rejects(() => e.createConvTranspose2d(F(9), [1, 1, 3, 3], { bias } as never), 'INVALID_ARGUMENT', 'options.bias');
+    }
+  });
+
+  it('long lists of names in a message are cut', async () => {
+    const e = await rejectsAsync(
+      () => createEngine({ device, limits: { maxFoo: 1 } as never }),
+      'INVALID_ARGUMENT',
+      'options.limits.maxFoo',
+    );
+    expect(e.message.length).toBeLessThan(300);
+  });
+});
+
+describe('typed arrays are read by what they are, not by what they say', () => {
+  it('a Float32Array whose own length property lies is rejected by its real length', async () => {
+    const lying = Object.defineProperty(F(15, 1), 'length', { value: 16 });
+    await rejectsEverywhere([lying, [1, 1, 4, 4], F(9, 1), [1, 1, 3, 3]], 'INVALID_ARGUMENT', 'input.length');
+    const bias = Object.defineProperty(F(2), 'length', { value: 1 });
+    await rejectsEverywhere(
+      [F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], { bias }],
+      'INVALID_ARGUMENT',
+      'options.bias.length',
+    );
+  });
+
+  it('a Float32Array subclass with a lying length getter computes on its real elements', async () => {
+    class Longer extends Float32Array {
+      override get length(): number {
+        return super.length + 1;
+      }
+    }
+    const want = convTranspose2dCpu(F(16, 1), [1, 1, 4, 4], F(9, 1), [1, 1, 3, 3]).data;
+    for (const [where, call] of everyPath([new Longer(16).fill(1), [1, 1, 4, 4], F(9, 1), [1, 1, 3, 3]])) {
+      const r = (await call()) as { data: Float32Array };
+      expect([...r.data], where).toEqual([...want]);
+    }
+  });
+});
+
+describe('the float16 helpers', () => {
+  it('take typed arrays and arrays of numbers, and name what else they get', () => {
+    rejects(() => toHalf(null as never), 'INVALID_ARGUMENT', 'data');
+    rejects(() => fromHalf(undefined as never), 'INVALID_ARGUMENT', 'bits');
+    rejects(() => toHalf([1, '2'] as never), 'INVALID_ARGUMENT', 'data[1]');
+    rejects(() => toHalf(new Array(2 ** 32 - 1)), 'INVALID_ARGUMENT', 'data[0]');
+    rejects(() => fromHalf(new BigInt64Array(2) as never), 'INVALID_ARGUMENT', 'bits');
+    const lying = Object.defineProperty(Float32Array.from([1, 2]), 'length', { value: 3 });
+    expect([...fromHalf(toHalf(lying))]).toEqual([1, 2]);
+  });
+});
+
+describe('no wrong answers past 2^53', () => {
+  it('a stride of 2^52 + 1 is rejected, not rounded', () => {
+    rejects(
+      () =>
+        resolveConvTranspose2d([1, 1, 1, 3], [1, 1, 1, 1], {
+          strides: [1, 4503599627370497],
+          padding: [0, 0, 1, 9007199254740991],
+        }),
+      'INVALID_ARGUMENT',
+      'options.strides[1]',
+    );
+  });
+
+  it('a prepared layer and the one-shot call agree on a 2^52 stride', async () => {
+    for (const e of [gpu, cpu]) {
+      rejects(
+        () => e.createConvTranspose2d(F(1), [1, 1, 1, 1], { strides: [2 ** 52, 1] }),
+        'INVALID_ARGUMENT',
+        'options.strides[0]',
+      );
+    }
+    await rejectsEverywhere(
+      [F(1), [1, 1, 1, 1], F(1), [1, 1, 1, 1], { strides: [2 ** 52, 1] }],
+      'INVALID_ARGUMENT',
+      'options.strides[0]',
+    );
+  });
+});
+
+describe('arguments are read once, when the call is made', () => {
+  const x = () => Float32Array.from({ length: 16 }, (_, i) => i - 8);
+  const w = () => Float32Array.from({ length: 9 }, (_, i) => (i % 3) - 1);
+  const want = convTranspose2dCpu(x(), [1, 1, 4, 4], w(), [1, 1, 3, 3], { strides: [2, 2], padding: [1, 1, 1, 1] });
+
+  it('options changed after engine.convTranspose2d returns change nothing', async () => {
+    for (const e of [gpu, cpu]) {
+      const options = { strides: [2, 2], padding: [1, 1, 1, 1] };
+      const p = e.convTranspose2d(x(), [1, 1, 4, 4], w(), [1, 1, 3, 3], options);
+      options.padding[0] = 0;
+      options.strides[1] = 1;
+      const r = await p;
+      expect(r.shape).toEqual(want.shape);
+      expect([...r.data]).toEqual([...want.data]);
+    }
+  });
+
+  it('the filter shape, filter and options arrays changed after createConvTranspose2d change nothing', async () => {
+    for (const e of [gpu, cpu]) {
+      const filterShape = [1, 1, 3, 3];
+      const filter = w();
+      const options = { strides: [2, 2], padding: [1, 1, 1, 1] };
+      const layer = e.createConvTranspose2d(filter, filterShape, options);
+      filterShape[2] = 1;
+      filter.fill(100);
+      options.strides[0] = 3;
+      options.padding.fill(0);
+      const t = e.upload(x(), [1, 1, 4, 4]);
+      const y = layer.run(t);
+      expect([...(await y.read())]).toEqual([...want.data]);
+      [t, y].forEach((v) => v.destroy());
+      layer.destroy();
+    }
+  });
+});
+
+describe('engine options are validated', () => {
+  it('a negative pool cap and an unknown (misspelt) key', async () => {
+    await rejectsAsync(
+      () => createEngine({ device, pool: { buffers: -1 } }),
+      'INVALID_ARGUMENT',
+      'options.pool.buffers',
+    );
+    await rejectsAsync(() => createEngine({ fallbak: 'none' } as never), 'INVALID_ARGUMENT', 'options.fallbak');
+  });
+});
+
+describe('strides and dilations past 2^31 − 1', () => {
+  it('are rejected alike by the CPU reference and the engines', async () => {
+    await rejectsEverywhere(
+      [F(1), [1, 1, 1, 1], F(1), [1, 1, 1, 1], { strides: [2 ** 31, 1] }],
+      'INVALID_ARGUMENT',
+      'options.strides[0]',
+    );
+    await rejectsEverywhere(
+      [F(1), [1, 1, 1, 1], F(1), [1, 1, 1, 1], { dilations: [1, 2 ** 32 + 1] }],
+      'INVALID_ARGUMENT',
+      'options.dilations[1]',
+    );
+    rejects(
+      () => gpu.plan([1, 1, 1, 1], [1, 1, 1, 1], { strides: [1, 2 ** 32 + 1] }),
+      'INVALID_ARGUMENT',
+      'options.strides[1]',
+    );
+  });
+
+  it('planning a 1×1 input does not grow with the stride', () => {
+    for (const s of [2 ** 10, 2 ** 20, 2 ** 22, 2 ** 31 - 1]) {
+      let best = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        try {
+          gpu.plan([1, 1, 1, 1], [1, 1, 1, 1], { strides: [1, s] });
+        } catch (e) {
+          // A kernel may decline the geometry; it must say so at once.
+          checkError(e, 'DEVICE_LIMIT', 'inputShape');
+        }
+        best = Math.min(best, performance.now() - t0);
+      }
+      expect(best, `stride ${s}`).toBeLessThan(LIMIT_MS);
+    }
+  });
+
+  it('a stride far past the output does not launch a grid of empty phases', async () => {
+    // Every output of a width-3 input with stride 2^31 − 2 lies in two phases; the GPU answers
+    // (or says no kernel can) at once instead of running 2^31 phases.
+    const options = { strides: [2 ** 31 - 2] };
+    const want = convTransposeCpu(F(6, 1), [2, 3, 1], F(12, 1), [3, 2, 2], options);
+    expect(want.shape).toEqual([2, 2, 2]);
+    const t0 = performance.now();
+    try {
+      const r = await gpu.convTranspose(F(6, 1), [2, 3, 1], F(12, 1), [3, 2, 2], options);
+      expect([...r.data]).toEqual([3, 3, 3, 3, 3, 3, 3, 3]);
+    } catch (e) {
+      checkError(e, 'DEVICE_LIMIT', 'inputShape');
+    }
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+});
+
+describe('misuse in flight', () => {
+  it('destroying a tensor while its read is pending waits for the read', async () => {
+    for (const e of [gpu, cpu]) {
+      const t = e.upload(F(4, 1.5), [4]);
+      const p = t.read();
+      t.destroy();
+      expect([...(await p)]).toEqual([1.5, 1.5, 1.5, 1.5]);
+      await rejectsAsync(() => t.read(), 'INVALID_ARGUMENT', 'tensor');
+    }
+  });
+
+  it('a read sees the tensor as it is when called, not a later run writing into it', async () => {
+    for (const e of [gpu, cpu]) {
+      const t = e.upload(F(4, 1), [1, 1, 2, 2]);
+      const x = e.upload(F(4, 2), [1, 1, 2, 2]);
+      const layer = e.createConvTranspose2d(F(1, 3), [1, 1, 1, 1]);
+      const before = t.read();
+      layer.run(x, { output: t });
+      const after = t.read();
+      expect([...(await before)], e.backend).toEqual([1, 1, 1, 1]);
+      expect([...(await after)], e.backend).toEqual([6, 6, 6, 6]);
+      [t, x].forEach((v) => v.destroy());
+      layer.destroy();
+    }
+  });
+
+  it('a run with the wrong channel count allocates nothing', () => {
+    for (const e of [gpu, cpu]) {
+      const layer = e.createConvTranspose2d(F(18), [2, 1, 3, 3]);
+      const x = e.upload(F(48), [1, 3, 4, 4]);
+      const before = e.memory();
+      rejects(() => layer.run(x), 'INVALID_ARGUMENT', 'filterShape');
+      expect(e.memory()).toEqual(before);
+      x.destroy();
+      layer.destroy();
+    }
+  });
+
+  it('kernelFor and run on a destroyed layer: DESTROYED, and nothing allocated', () => {
+    for (const e of [gpu, cpu]) {
+      const layer = e.createConvTranspose2d(F(9), [1, 1, 3, 3]);
+      const x = e.upload(F(16), [1, 1, 4, 4]);
+      layer.destroy();
+      const before = e.memory();
+      rejects(() => layer.kernelFor([1, 1, 4, 4]), 'DESTROYED', 'layer');
+      rejects(() => layer.run(x), 'DESTROYED', 'layer');
+      expect(e.memory()).toEqual(before);
+      x.destroy();
+    }
+  });
+
+  it('a tensor of another engine: a short message, at once', async () => {
+    for (const e of [gpu, cpu]) {
+      const other = await createEngine(e.backend === 'cpu' ? { gpu: NO_ADAPTER } : { device });
+      const x = other.upload(F(16), [1, 1, 4, 4]);
+      const layer = e.createConvTranspose2d(F(9), [1, 1, 3, 3]);
+      rejects(() => layer.run(x), 'INVALID_ARGUMENT', 'x');
+      x.destroy();
+      layer.destroy();
+      other.destroy();
+    }
+  });
+
+  it('reads pending when the engine is destroyed reject with a DeconvError', async () => {
+    const e = await createEngine({ device });
+    const t = e.upload(F(1 << 16, 1), [1 << 16]);
+    const read = t.read();
+    const call = e.convTranspose2d(F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3]);
+    e.destroy();
+    for (const r of await Promise.allSettled([read, call])) {
+      if (r.status === 'rejected') checkError(r.reason, 'DESTROYED', 'engine');
+    }
+    await rejectsAsync(() => t.read(), 'DESTROYED', 'engine');
+  });
+});
+
+describe('nothing hostile is silently accepted', () => {
+  it('inherited and non-enumerable unknown keys, a Map or a Date as options', async () => {
+    const args = (o: unknown): [unknown, unknown, unknown, unknown, unknown] => [
+      F(16),
+      [1, 1, 4, 4],
+      F(9),
+      [1, 1, 3, 3],
+      o,
+    ];
+    await rejectsEverywhere(args(Object.create({ stride: 2 })), 'INVALID_ARGUMENT', 'options.stride');
+    await rejectsEverywhere(args(Object.defineProperty({}, 'pad', { value: 1 })), 'INVALID_ARGUMENT', 'options.pad');
+    await rejectsEverywhere(args(new Map()), 'INVALID_ARGUMENT', 'options');
+    await rejectsEverywhere(args(new Date()), 'INVALID_ARGUMENT', 'options');
+  });
+
+  it('groups and leakyReluAlpha null', async () => {
+    const args = (o: unknown): [unknown, unknown, unknown, unknown, unknown] => [
+      F(16),
+      [1, 1, 4, 4],
+      F(9),
+      [1, 1, 3, 3],
+      o,
+    ];
+    await rejectsEverywhere(args({ groups: null }), 'INVALID_ARGUMENT', 'options.groups');
+    await rejectsEverywhere(
+      args({ activation: 'leakyRelu', leakyReluAlpha: null }),
+      'INVALID_ARGUMENT',
+      'options.leakyReluAlpha',
+    );
+  });
+
+  it('a misspelt kernel, on the GPU and on the CPU backend', async () => {
+    const revoked = Proxy.revocable([], {});
+    revoked.revoke();
+    for (const e of [gpu, cpu]) {
+      await rejectsAsync(
+        () => e.convTranspose2d(F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], { kernel: revoked.proxy as never }),
+        'INVALID_ARGUMENT',
+        'options.kernel',
+      );
+      await rejectsAsync(
+        () => e.convTranspose2d(F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], { kernel: 'subpixle' as never }),
+        'INVALID_ARGUMENT',
+        'options.kernel',
+      );
+    }
+  });
+
+  it('initializer options of the wrong type', () => {
+    rejects(() => glorotUniform([2, 1, 3, 3], { groups: 'x' as never }), 'INVALID_ARGUMENT', 'options.groups');
+    rejects(() => glorotUniform([2, 1, 3, 3], { groups: 0 }), 'INVALID_ARGUMENT', 'options.groups');
+    rejects(() => heUniform([2, 1, 3, 3], 'x' as never), 'INVALID_ARGUMENT', 'options');
+    rejects(() => heUniform([2, 1, 3, 3], { seed: null as never }), 'INVALID_ARGUMENT', 'options.seed');
+  });
+});
+
+describe('IEEE special values: the GPU gives the CPU reference’s pattern', () => {
+  /** NaN, ±∞ or finite per element. */
+  const pattern = (d: Float32Array) =>
+    [...d].map((v) => (Number.isNaN(v) ? 'NaN' : Number.isFinite(v) ? 'finite' : String(v)));
+
+  it('an infinite weight with stride 2 never meets an inserted zero', async () => {
+    const w = Float32Array.from([1, 2, Infinity, 3]);
+    const x = Float32Array.from([1, -1, 2, 0.5]);
+    const options = { strides: [2, 2] };
+    const want = convTranspose2dCpu(x, [1, 1, 2, 2], w, [1, 1, 2, 2], options).data;
+    expect(pattern(want)).toContain('finite');
+    for (const e of [gpu, cpu]) {
+      const r = await e.convTranspose2d(x, [1, 1, 2, 2], w, [1, 1, 2, 2], options);
+      expect(pattern(r.data), e.backend).toEqual(pattern(want));
+      const layer = e.createConvTranspose2d(w, [1, 1, 2, 2], options);
+      const t = e.upload(x, [1, 1, 2, 2]);
+      const y = layer.run(t);
+      expect(pattern(await y.read()), `${e.backend} layer`).toEqual(pattern(want));
+      [t, y].forEach((v) => v.destroy());
+      layer.destroy();
+    }
+  });
+
+  it('0 × ∞ at a real tap is NaN everywhere', async () => {
+    const x = Float32Array.from([0, 1]);
+    const w = Float32Array.from([Infinity]);
+    const want = convTranspose2dCpu(x, [1, 1, 1, 2], w, [1, 1, 1, 1]).data;
+    expect(pattern(want)).toEqual(['NaN', 'Infinity']);
+    for (const e of [gpu, cpu]) {
+      const r = await e.convTranspose2d(x, [1, 1, 1, 2], w, [1, 1, 1, 1]);
+      expect(pattern(r.data), e.backend).toEqual(['NaN', 'Infinity']);
+    }
+  });
+
+  it('NaN passes through sigmoid and through float16 storage', async () => {
+    const x = Float32Array.from([1, 1]);
+    const w = Float32Array.from([NaN, 0.5]);
+    for (const dtype of ['float32', 'float16'] as const) {
+      for (const e of [gpu, cpu]) {
+        const r = await e.convTranspose2d(x, [1, 1, 1, 2], w, [1, 1, 1, 2], { activation: 'sigmoid', dtype });
+        expect(pattern(r.data), `${e.backend} ${dtype}`).toEqual(['NaN', 'NaN', 'finite']);
+      }
+    }
+  });
+});
