@@ -17,7 +17,6 @@ import type {
 import {
   MAX_ELEMENTS,
   MAX_INDEX,
-  checkElements,
   isFloat32Array,
   oneOf,
   product,

@@ -126,9 +126,7 @@ describe('CallContext', () => {
     const dst = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
     expect(() =>
       ctx.dispatch({ shader: shaderFromWgsl(code, 't'), uniforms: { nope: 1 }, buffers: { dst }, workgroups: 1 }),
-    ).toThrow(
-      /src|nope/,
-    );
+    ).toThrow(/src|nope/);
     dst.destroy();
   });
 });

@@ -11,16 +11,7 @@ import { createEngine, type Engine } from '../../src/gpu/engine.js';
 import { scatterKernel } from '../../src/gpu/kernels/scatter/index.js';
 import { zeroInsertionKernel } from '../../src/gpu/kernels/zero-insertion/index.js';
 import { roundToHalf, toHalf } from '../../src/half.js';
-import {
-  compare,
-  compareHalf,
-  getDevice,
-  randomCaseNd,
-  randomData,
-  rng,
-  withErrorScopes,
-  type RandomCase,
-} from '../helpers/gpu.js';
+import { compare, compareHalf, getDevice, randomCaseNd, randomData, rng, withErrorScopes } from '../helpers/gpu.js';
 
 let device: GPUDevice;
 let engine: Engine;
