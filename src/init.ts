@@ -7,7 +7,18 @@
 import { DeconvError, invalid } from './errors.js';
 import { FILTER_LAYOUTS, filterAxisStrides, filterDims } from './geometry.js';
 import type { AnyFilterLayout, ConvTranspose2dOptions, ConvTransposeOptions, FilterLayout } from './types.js';
-import { MAX_INDEX, checkData, checkElements, oneOf, readInt, readNumber, readOptions, readShape } from './validate.js';
+import {
+  MAX_INDEX,
+  checkData,
+  checkElements,
+  isFloat32Array,
+  oneOf,
+  readInt,
+  readNumber,
+  readOptions,
+  readShape,
+  typedLength,
+} from './validate.js';
 
 /**
  * A seeded uniform generator in [0, 1) (mulberry32): the same seed gives the same
@@ -238,13 +249,13 @@ export function foldBatchNorm(
   );
   const vectors = (['gamma', 'beta', 'mean', 'variance'] as const).map((key) => {
     const v = stats[key];
-    if (!(v instanceof Float32Array) || v.length !== outC) {
+    if (!isFloat32Array(v) || typedLength(v) !== outC) {
       invalid(`bn.${key}`, v, `must be a Float32Array of length ${outC} (the output channels)`);
     }
     return v;
   });
   const [gamma, beta, mean, variance] = vectors as [Float32Array, Float32Array, Float32Array, Float32Array];
-  if (bias !== undefined && (!(bias instanceof Float32Array) || bias.length !== outC)) {
+  if (bias !== undefined && (!isFloat32Array(bias) || typedLength(bias) !== outC)) {
     invalid('bias', bias, `must be undefined or a Float32Array of length ${outC} (the output channels)`);
   }
   const eps = readNumber('bn.epsilon', stats.epsilon, 1e-5);

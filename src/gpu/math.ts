@@ -20,10 +20,29 @@ export function tapStep(s: number, d: number): number {
   return s / gcd(s, d);
 }
 
-/** First tap k < min(kCount, step) with k·d ≡ phase (mod s); kCount when none (as the shaders' first_tap). */
+/** The inverse of a modulo m (a and m coprime, m ≥ 1), by the extended Euclidean algorithm. */
+function inverseMod(a: number, m: number): bigint {
+  let [r0, r1] = [BigInt(a % m), BigInt(m)];
+  let [x0, x1] = [1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [x0, x1] = [x1, x0 - q * x1];
+  }
+  const M = BigInt(m);
+  return ((x0 % M) + M) % M;
+}
+
+/**
+ * First tap k < min(kCount, step) with k·d ≡ phase (mod s); kCount when none (as the shaders'
+ * first_tap, which loops). Solved in O(log s): with g = gcd(d, s), a solution exists only when g
+ * divides the phase, and then k ≡ (phase / g)·(d / g)⁻¹ (mod s / g), and s / g is the step.
+ */
 export function firstTap(phase: number, d: number, s: number, kCount: number, step: number): number {
-  for (let k = 0; k < Math.min(kCount, step); k++) if ((k * d) % s === phase) return k;
-  return kCount;
+  const g = s / step;
+  if (phase % g !== 0) return kCount;
+  const k = step === 1 ? 0 : Number((BigInt(phase / g) * inverseMod(d / g, step)) % BigInt(step));
+  return k < kCount ? k : kCount;
 }
 
 /** Axis letters of a spatial rank, outermost first: ['w'], ['h', 'w'] or ['d', 'h', 'w']. */

@@ -4,7 +4,7 @@
  * of themselves (each kernel owns its variants and its cost; see src/gpu/cost.ts for the
  * model) and never looks at a kernel's name.
  */
-import { DeconvError } from '../errors.js';
+import { DeconvError, show } from '../errors.js';
 import { as2d, tensorAxisStrides } from '../geometry.js';
 import type { ConvTransposeGeometry } from '../types.js';
 import { adapterCosts } from './cost.js';
@@ -235,7 +235,7 @@ export function checkKernelName(want: unknown): KernelName | 'auto' {
   if (want !== 'auto' && !KERNEL_NAMES.includes(want as KernelName)) {
     throw new DeconvError(
       'INVALID_ARGUMENT',
-      `options.kernel = ${typeof want === 'string' ? JSON.stringify(want.slice(0, 40)) : String(want)}: must be 'auto' or one of ${KERNEL_NAMES.map((k) => `'${k}'`).join(', ')}`,
+      `options.kernel = ${show(want)}: must be 'auto' or one of ${KERNEL_NAMES.map((k) => `'${k}'`).join(', ')}`,
       'options.kernel',
     );
   }
