@@ -30,7 +30,6 @@ interface GemmModule {
   ): void;
 }
 
-
 /** Side of the square GEMM that measures the practical roof (smaller in a smoke run). */
 export function roofSize(config: BenchConfig): number {
   return config.smoke ? 128 : 512;

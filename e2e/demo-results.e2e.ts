@@ -128,8 +128,8 @@ describe('results are tied to the layer they were computed for', () => {
     await page.click('#reset');
     await runOnce();
     expect(await page.locator('#run-chart [data-bar]').count()).toBe(6);
-    await page.fill('#in-height', '100000');
-    await page.fill('#in-width', '100000');
+    await page.fill('#in-height', '20000');
+    await page.fill('#in-width', '20000');
     await expect.poll(stale).toBe(true);
     expect(await page.getAttribute('#geometry-canvas', 'data-state')).toBe('too-large');
     await page.click('#run-button');

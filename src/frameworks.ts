@@ -10,7 +10,7 @@
  * the framework's own argument in its errors.
  */
 import { DeconvError, invalid, show } from './errors.js';
-import { FILTER_LAYOUTS, INPUT_LAYOUTS, resolveConvTranspose } from './geometry.js';
+import { FILTER_LAYOUTS, INPUT_LAYOUTS, filterDims } from './geometry.js';
 import type {
   AnyFilterLayout,
   AnyInputLayout,
@@ -19,7 +19,17 @@ import type {
   ConvTranspose3dOptions,
   ConvTransposeOptions,
 } from './types.js';
-import { MAX_INDEX, isArray, isInt, readBoolean, readInt, readInts, readOptions, readShape } from './validate.js';
+import {
+  MAX_INDEX,
+  checkOutputShape,
+  isArray,
+  isInt,
+  readBoolean,
+  readInt,
+  readInts,
+  readOptions,
+  readShape,
+} from './validate.js';
 
 /** A size given once for both axes, or per axis as [height, width] (any array: its length is checked when called). */
 export type IntOrPair = number | readonly number[];
@@ -293,9 +303,34 @@ function checkGroups(param: string, groups: number, inChannels: number, outPerGr
   }
 }
 
-/** Validates the assembled options with the canonical rules and returns them. */
-function finish<O extends ConvTransposeOptions>(shapes: Shapes, options: O): O {
-  resolveConvTranspose(shapes.input, shapes.filter, options);
+/** The options every adapter sets. */
+type SetByEveryAdapter = 'strides' | 'dilations' | 'padding' | 'inputLayout' | 'filterLayout';
+
+/**
+ * Returns the assembled options after the one rule the adapters leave to the end: the output
+ * holds at most 2^32 − 1 elements. Every other canonical rule the adapter has checked in the
+ * framework's own terms (a fuzz test holds this to resolveConvTranspose's verdicts), so an
+ * application that converts arguments does not ship the whole geometry.
+ */
+function finish<O extends ConvTransposeOptions & Required<Pick<ConvTransposeOptions, SetByEveryAdapter>>>(
+  shapes: Shapes,
+  options: O,
+): O {
+  const { rank, input, filter } = shapes;
+  const channelsLast = options.inputLayout === INPUT_LAYOUTS[rank]![1];
+  const [, outPerGroup, ...kernel] = filterDims(options.filterLayout, filter);
+  const x = activation(input, channelsLast);
+  const sizes = x.sizes.map(
+    (n, a) =>
+      (n - 1) * options.strides[a]! +
+      options.dilations[a]! * (kernel[a]! - 1) +
+      1 -
+      options.padding[2 * a]! -
+      options.padding[2 * a + 1]! +
+      (options.outputPadding?.[a] ?? 0),
+  );
+  const c = outPerGroup! * (options.groups ?? 1);
+  checkOutputShape(channelsLast ? [x.n, ...sizes, c] : [x.n, c, ...sizes], input);
   return options;
 }
 

@@ -15,7 +15,7 @@ import type {
   TensorStrides,
 } from './types.js';
 import {
-  MAX_ELEMENTS,
+  checkOutputShape,
   MAX_INDEX,
   isFloat32Array,
   oneOf,
@@ -375,14 +375,8 @@ export function resolveConvTranspose(
   const leakyReluAlpha = readNumber('options.leakyReluAlpha', o.leakyReluAlpha, 0.01);
 
   const outputShape = channelsLast ? [batch, ...outSizes, outChannels] : [batch, outChannels, ...outSizes];
+  checkOutputShape(outputShape, inShape);
   const outputSize = product(outputShape);
-  if (outputSize > MAX_ELEMENTS) {
-    invalid(
-      'inputShape',
-      inShape,
-      `gives an output of shape ${show(outputShape)}, more than 2^32 − 1 elements (GPU indices and typed arrays cannot hold it)`,
-    );
-  }
   const inChannelsPerGroup = inChannels / groups;
   let usefulMacs = batch * outChannels * inChannelsPerGroup;
   inSizes.forEach((n, a) => {

@@ -7,6 +7,7 @@ import { DeconvError, invalid, show } from './errors.js';
 import { fromTorch, type TorchParams } from './frameworks.js';
 import { checkInts, resolveConvTranspose } from './geometry.js';
 import { halfValue } from './half.js';
+import { isInstance } from './validate.js';
 import type { Engine } from './gpu/engine.js';
 import type { KernelName } from './gpu/kernel.js';
 import type { EngineConvOptions, PreparedConvTranspose2d } from './gpu/layer.js';
@@ -240,7 +241,7 @@ function readManifest(manifest: unknown, weights: ArrayBuffer | ArrayBufferView,
   if (!isObject(manifest)) invalid('manifest', manifest, 'must be an object { input, layers, output, weights }');
   let bytes: DataView;
   if (ArrayBuffer.isView(weights)) bytes = new DataView(weights.buffer, weights.byteOffset, weights.byteLength);
-  else if (weights instanceof ArrayBuffer) bytes = new DataView(weights);
+  else if (isInstance(weights, ArrayBuffer)) bytes = new DataView(weights);
   else invalid('weights', weights, 'must be an ArrayBuffer or a typed array (the bytes of the weights file)');
   const declared = isObject(manifest.weights) ? manifest.weights.byteLength : undefined;
   if (declared !== undefined && declared !== bytes.byteLength) {

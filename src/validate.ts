@@ -70,6 +70,15 @@ export function isArray(value: unknown): value is unknown[] {
   }
 }
 
+/** `value instanceof type` that never throws (instanceof runs a revoked Proxy's getPrototypeOf trap). */
+export function isInstance<T>(value: unknown, type: abstract new (...args: never[]) => T): value is T {
+  try {
+    return value instanceof type;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Reads a list of integers in [min, MAX_INDEX] into a fresh array. `lengths` lists the
  * accepted lengths (any when empty). Holes, non-arrays and out-of-range elements are
@@ -120,6 +129,21 @@ export function checkElements(param: string, shape: readonly number[]): number {
     invalid(param, shape, 'has more than 2^32 − 1 elements, more than GPU indices and typed arrays can hold');
   }
   return n;
+}
+
+/**
+ * Throws unless a convolution's output shape holds at most 2^32 − 1 elements: the rule the
+ * geometry and the framework adapters share (the shape is derived, so the message names the
+ * input shape it came from).
+ */
+export function checkOutputShape(outputShape: readonly number[], inputShape: readonly number[]): void {
+  if (product(outputShape) > MAX_ELEMENTS) {
+    invalid(
+      'outputShape',
+      outputShape,
+      `(from inputShape ${show(inputShape)}) has more than 2^32 − 1 elements (GPU indices and typed arrays cannot hold it)`,
+    );
+  }
 }
 
 /** A validated shape: `rank` positive integers (or one of several ranks), each at most MAX_INDEX, at most MAX_ELEMENTS in all. */

@@ -4,7 +4,7 @@ import { DeconvError, invalid, show } from '../errors.js';
 import { FILTER_LAYOUTS, INPUT_LAYOUTS, OPTION_KEYS, filterDims, resolveConvTranspose } from '../geometry.js';
 import { roundToHalf } from '../half.js';
 import type { AnyFilterLayout, ConvTransposeGeometry, ConvTransposeOptions } from '../types.js';
-import { isFloat32Array, oneOf, readOptions, readShape, typedLength } from '../validate.js';
+import { isFloat32Array, isInstance, oneOf, readOptions, readShape, typedLength } from '../validate.js';
 import { CallContext } from './context.js';
 import { hasNonFinite, readData, valuesOf, writeData, type StoredData } from './data.js';
 import { encodePieces, packFilter, withFilterLayout } from './execute.js';
@@ -136,17 +136,17 @@ export class PreparedLayer implements PreparedConvTranspose {
     const { kernel, dtype } = engineOptions(o);
     const shape = readShape('filterShape', filterShape, inputRank ? [inputRank] : [3, 4, 5]);
     const rank = shape.length - 2;
-    if (filter instanceof DeviceTensor || filter instanceof HostTensor) {
+    const onDevice = isInstance(filter, DeviceTensor);
+    if (onDevice || isInstance(filter, HostTensor)) {
       if (filter.owner !== host.owner) invalid('filter', filter, 'must be a tensor of this engine');
       if (filter.dtype !== dtype) invalid('filter.dtype', filter.dtype, `must be the layer's dtype ('${dtype}')`);
       if (filter.shape.length !== shape.length || filter.shape.some((d, i) => d !== shape[i])) {
         invalid('filter.shape', filter.shape, `must equal filterShape ${show(shape)}`);
       }
     }
-    this.filter =
-      filter instanceof DeviceTensor
-        ? null
-        : readData('filter', filter instanceof HostTensor ? filter.data('filter') : filter, shape, dtype);
+    this.filter = onDevice
+      ? null
+      : readData('filter', isInstance(filter, HostTensor) ? filter.data('filter') : filter, shape, dtype);
     // Validate the options now against a synthetic input with the filter's channels;
     // only the size-dependent rules wait for the real input.
     const layout = o.filterLayout ?? FILTER_LAYOUTS[rank]![0];
@@ -177,7 +177,7 @@ export class PreparedLayer implements PreparedConvTranspose {
     const canonical: Record<string, unknown> = { ...o };
     for (const key of ['kernel', 'dtype', 'bias']) delete canonical[key];
     this.options = { ...(canonical as ConvTransposeOptions), ...(this.bias ? { bias: valuesOf(this.bias) } : {}) };
-    if (filter instanceof DeviceTensor) this.gpuFilter = this.copyGpuFilter(filter, shape);
+    if (onDevice) this.gpuFilter = this.copyGpuFilter(filter as DeviceTensor, shape);
   }
 
   /** Copies a GPU filter into the layer's own buffer and starts its ±∞/NaN check. */
@@ -338,7 +338,7 @@ export class PreparedLayer implements PreparedConvTranspose {
     const o = readOptions('options', options, ['output'] as const, 'run options');
     if (o.output === undefined) return null;
     const out = o.output as T;
-    if (!(out instanceof x.constructor) || out.owner !== this.host.owner) {
+    if (!isInstance(out, x.constructor as typeof DeviceTensor) || out.owner !== this.host.owner) {
       invalid('options.output', out, 'must be a tensor of this engine (engine.upload, engine.wrap or a layer of it)');
     }
     if (out.dtype !== this.dtype) {
@@ -357,7 +357,7 @@ export class PreparedLayer implements PreparedConvTranspose {
 
   run(x: GPUTensor, options: RunOptions = {}): GPUTensor {
     this.checkOpen();
-    if (!(x instanceof DeviceTensor || x instanceof HostTensor) || x.owner !== this.host.owner) {
+    if (!(isInstance(x, DeviceTensor) || isInstance(x, HostTensor)) || x.owner !== this.host.owner) {
       invalid('x', x, 'must be a tensor made by this engine (engine.upload, engine.wrap or a layer of it)');
     }
     if (x.dtype !== this.dtype) {

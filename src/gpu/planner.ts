@@ -243,6 +243,25 @@ export function checkKernelName(want: unknown): KernelName | 'auto' {
 }
 
 /**
+ * Why no kernel can run: a reason the kernels share is given once, the shortest reasons first,
+ * and past about 350 characters the remaining kernels are only named (messages stay short).
+ */
+function whyNot(unsupported: Readonly<Partial<Record<KernelName, string>>>): string {
+  const byReason = new Map<string, string[]>();
+  for (const [k, why] of Object.entries(unsupported)) byReason.set(why, [...(byReason.get(why) ?? []), k]);
+  if (byReason.size === 1) return `every kernel: ${[...byReason.keys()][0]}`;
+  const parts = [...byReason].sort((a, b) => a[0].length - b[0].length);
+  const shown: string[] = [];
+  const rest: string[] = [];
+  for (const [why, ks] of parts) {
+    const text = `${ks.join(', ')}: ${why}`;
+    if (shown.length > 0 && shown.join('; ').length + text.length > 350) rest.push(...ks);
+    else shown.push(text);
+  }
+  return rest.length ? `${shown.join('; ')}; ${rest.join(', ')}: limits of their own` : shown.join('; ');
+}
+
+/**
  * Plans a call: picks the kernel (the given one, or the lowest estimate for 'auto'), its
  * variant, and the pieces that fit the device's limits.
  * @throws DeconvError('UNSUPPORTED_BY_KERNEL') when a named kernel cannot run `g`;
@@ -301,9 +320,7 @@ export function plan(g: ConvTransposeGeometry, limits: GPUSupportedLimits, optio
     if (ranked.length === 0) {
       throw new DeconvError(
         'DEVICE_LIMIT',
-        `no kernel can run this geometry on this device: ${Object.entries(unsupported)
-          .map(([k, why]) => `${k}: ${why}`)
-          .join('; ')}`,
+        `no kernel can run this geometry on this device: ${whyNot(unsupported)}`,
         'inputShape',
       );
     }

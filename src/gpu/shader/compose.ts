@@ -8,6 +8,7 @@
  */
 import activation from '../../../shaders/lib/activation.wgsl?raw';
 import grid from '../../../shaders/lib/grid.wgsl?raw';
+import store from '../../../shaders/lib/store.wgsl?raw';
 import taps from '../../../shaders/lib/taps.wgsl?raw';
 import { accessors, declareData, usesF16, type BindingSpec, type Storage } from './storage.js';
 
@@ -17,7 +18,7 @@ export type { BindingSpec };
 export type Scalar = 'u32' | 'i32' | 'f32';
 
 /** Name of a shared WGSL module in shaders/lib/. */
-export type ModuleName = 'activation' | 'grid' | 'taps';
+export type ModuleName = 'activation' | 'grid' | 'store' | 'taps';
 
 /** A shared WGSL module: its text, the modules it calls and what it needs of the shader. */
 interface Module {
@@ -32,6 +33,17 @@ interface Module {
 const MODULES: Readonly<Record<ModuleName, Module>> = {
   activation: { code: activation, deps: [], uniforms: [['alpha', 'f32']], overrides: ['ACT'] },
   grid: { code: grid, deps: [], uniforms: [], overrides: [] },
+  store: {
+    code: store,
+    deps: ['activation'],
+    uniforms: [
+      ['o_w', 'u32'],
+      ['y_w', 'u32'],
+      ['y_c', 'u32'],
+      ['cout', 'u32'],
+    ],
+    overrides: [],
+  },
   taps: { code: taps, deps: [], uniforms: [], overrides: [] },
 };
 

@@ -9,7 +9,7 @@
 import type { ConvTransposeGeometry } from '../../../types.js';
 import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
-import { ceilDiv, firstTap, tapStep } from '../../math.js';
+import { ceilDiv, firstTap, gcd, tapStep } from '../../math.js';
 
 /** Variant and tiles of the subpixel kernel. */
 export interface SubpixelConfig {
@@ -72,12 +72,58 @@ function axis(g: ConvTransposeGeometry, a: number): Axis {
   };
 }
 
+/** t · d mod s, exact past 2^53. */
+function mulMod(t: number, d: number, s: number): number {
+  const p = t * d;
+  return p <= Number.MAX_SAFE_INTEGER ? p % s : Number((BigInt(t) * BigInt(d)) % BigInt(s));
+}
+
+/**
+ * Calls `visit(o0, k0, taps)` for each phase of an axis that has taps and whose first output
+ * position o0 = (p − pad) mod s is below `limit`: k0 is its first tap, `taps` the count of
+ * k0, k0 + step, … below k. The taps below step are each the first of one phase (taps t and
+ * t + step share a phase; p = t·d mod s), so this walks whichever is fewer, the phases or
+ * those taps: a stride of 2^20 with a 1-tap kernel costs one step, not 2^20.
+ */
+function forEachPhase(
+  limit: number,
+  pad: number,
+  s: number,
+  d: number,
+  k: number,
+  visit: (o0: number, k0: number, taps: number) => void,
+): void {
+  const step = tapStep(s, d);
+  const phases = Math.min(s, limit);
+  if (phases <= Math.min(k, step)) {
+    for (let o0 = 0; o0 < phases; o0++) {
+      const k0 = firstTap((o0 + pad) % s, d, s, k, step);
+      if (k0 < k) visit(o0, k0, Math.ceil((k - k0) / step));
+    }
+    return;
+  }
+  for (let t = 0; t < Math.min(k, step); t++) {
+    const o0 = (mulMod(t, d, s) - (pad % s) + s) % s;
+    if (o0 < limit) visit(o0, t, Math.ceil((k - t) / step));
+  }
+}
+
+/**
+ * The taps i ∈ [0, taps) of a phase whose input offset c_i = c0 − i·δ lies in [lo, hi]
+ * (c falls by δ = d / gcd(s, d) from one tap of a phase to the next): taps outside read
+ * nothing, so callers visit only these.
+ */
+function tapRange(c0: number, delta: number, taps: number, lo: number, hi: number): [number, number] {
+  return [Math.max(0, Math.ceil((c0 - hi) / delta)), Math.min(taps - 1, Math.floor((c0 - lo) / delta))];
+}
+
 /**
  * Σ over output positions of one axis of the number of taps its phase visits; with
  * `block` > 1, each phase's positions are rounded up to whole blocks (the register-blocked
  * subpixel computes `block` same-phase pixels per thread). With `inSize`, a block skips a
  * tap whose input index lies outside [0, inSize) for all of its positions, as the kernel
- * does (it matters on small inputs). O(min(s, out) · k) whatever the sizes.
+ * does (it matters on small inputs). Visits only phases with taps and taps that read input,
+ * so giant strides, dilations and paddings on small inputs plan quickly.
  */
 export function phaseTaps(
   out: number,
@@ -88,27 +134,25 @@ export function phaseTaps(
   block = 1,
   inSize = Infinity,
 ): number {
-  const step = tapStep(s, d);
+  const delta = d / gcd(s, d);
   let total = 0;
-  // Only phases whose first output o0 = (p − pad) mod s lies inside have positions.
-  for (let o0 = 0; o0 < Math.min(s, out); o0++) {
-    const p = (o0 + pad) % s;
-    const k0 = firstTap(p, d, s, k, step);
-    const taps = k0 < k ? Math.ceil((k - k0) / step) : 0;
+  forEachPhase(out, pad, s, d, k, (o0, k0, taps) => {
     const count = Math.ceil((out - o0) / s);
     if (!Number.isFinite(inSize)) {
       total += taps * Math.ceil(count / block) * block;
-      continue;
+      return;
     }
-    // Position j of the phase reads input j + c through tap t = k0 + i·step, c = (o0 + pad − t·d) / s:
+    // Position j of the phase reads input j + c through tap k0 + i·step, c = (o0 + pad − tap·d) / s:
     // the blocks that hit are those meeting the positions j ∈ [−c, inSize − 1 − c] ∩ [0, count − 1].
-    for (let i = 0; i < taps; i++) {
-      const c = (o0 + pad - (k0 + i * step) * d) / s;
+    const c0 = (o0 + pad - k0 * d) / s;
+    const [first, last] = tapRange(c0, delta, taps, 1 - count, inSize - 1);
+    for (let i = first; i <= last; i++) {
+      const c = c0 - i * delta;
       const lo = Math.max(0, -c);
       const hi = Math.min(count - 1, inSize - 1 - c);
       if (lo <= hi) total += (Math.floor(hi / block) - Math.floor(lo / block) + 1) * block;
     }
-  }
+  });
   return total;
 }
 
@@ -122,56 +166,57 @@ function axisTaps(g: ConvTransposeGeometry, a: number, block = 1): number {
  * Σ over the (tap, block) pairs of the 8 × 2 × 4 block (two rows of the row axis `r`, four
  * columns of the last axis) of the pixels it issues for them, as the shader runs them: 8 when
  * both rows and all 4 columns are inside or when it masks, 4 for one row and 4 columns, 6 for
- * 2 rows and the 3 columns inside; a pair with no row or no column inside is skipped.
+ * 2 rows and the 3 columns inside; a pair with no row or no column inside is skipped. Row and
+ * column (tap, block) pairs are counted by kind, then multiplied: O(taps × input) at most.
  */
 function rowPairPixels(g: ConvTransposeGeometry): number {
   const inside = (i: number, size: number) => i >= 0 && i < size;
   const row = axis(g, g.rank - 2);
   const col = axis(g, g.rank - 1);
-  const sty = tapStep(row.s, row.d);
-  const stx = tapStep(col.s, col.d);
-  // Row taps: [row A inside, row B inside] per (row pair, tap); column taps: the 4 flags.
-  const rowTaps: [boolean, boolean][] = [];
-  const pairs = Math.ceil(Math.ceil(row.out / row.s) / 2);
-  for (let py = 0; py < row.s; py++) {
-    for (let jb = 0; jb < pairs; jb++) {
-      const oya = py + 2 * jb * row.s;
-      if (oya >= row.out) continue;
-      const q = oya + row.pad;
-      for (let ky = firstTap(q % row.s, row.d, row.s, row.k, sty); ky < row.k; ky += sty) {
-        const dy = q - ky * row.d;
-        if (dy + row.s < 0) break;
-        const iya = dy / row.s;
-        const va = inside(iya, row.inSize);
-        const vb = inside(iya + 1, row.inSize);
-        if (va || vb) rowTaps.push([va, vb]);
+  // Row (pair, tap) kinds: both rows of the pair inside, or one.
+  let rowsBoth = 0;
+  let rowsOne = 0;
+  const rowDelta = row.d / gcd(row.s, row.d);
+  forEachPhase(row.out, row.pad, row.s, row.d, row.k, (py, k0, taps) => {
+    // Pairs jb of this phase: output rows py + 2·jb·s and the next, the first inside.
+    const pairs = Math.ceil((row.out - py) / (2 * row.s));
+    const c0 = (py + row.pad - k0 * row.d) / row.s;
+    const [first, last] = tapRange(c0, rowDelta, taps, -1 - 2 * (pairs - 1), row.inSize - 1);
+    for (let i = first; i <= last; i++) {
+      // Pair jb reads input rows 2·jb + c and the next; it counts when either is inside.
+      const c = c0 - i * rowDelta;
+      const jb1 = Math.min(pairs - 1, Math.floor((row.inSize - 1 - c) / 2));
+      for (let jb = Math.max(0, Math.ceil((-1 - c) / 2)); jb <= jb1; jb++) {
+        const iya = 2 * jb + c;
+        if (inside(iya, row.inSize) && inside(iya + 1, row.inSize)) rowsBoth++;
+        else rowsOne++;
       }
     }
-  }
-  const colTaps: boolean[][] = [];
+  });
+  // Column (block, tap) kinds: all 4 columns inside; the middle two and one end; the rest.
+  let colsAll = 0;
+  let colsThree = 0;
+  let colsOther = 0;
+  const colDelta = col.d / gcd(col.s, col.d);
   const blocks = Math.ceil(Math.ceil(col.out / col.s) / 4);
-  for (let px = 0; px < col.s; px++) {
-    const x0 = (px + col.s - (col.pad % col.s)) % col.s;
-    for (let xb = 0; xb < blocks; xb++) {
-      const r0 = x0 + col.pad + xb * 4 * col.s;
-      for (let kx = firstTap(r0 % col.s, col.d, col.s, col.k, stx); kx < col.k; kx += stx) {
-        const ixb = (r0 - kx * col.d) / col.s;
-        if (ixb + 3 < 0) break;
-        if (ixb > col.inSize - 1) continue;
-        colTaps.push([0, 1, 2, 3].map((k) => inside(ixb + k, col.inSize)));
+  // Every phase of the last axis runs `blocks` blocks, the empty ones included.
+  forEachPhase(col.s, col.pad, col.s, col.d, col.k, (x0, k0, taps) => {
+    const c0 = (x0 + col.pad - k0 * col.d) / col.s;
+    const [first, last] = tapRange(c0, colDelta, taps, -3 - 4 * (blocks - 1), col.inSize - 1);
+    for (let i = first; i <= last; i++) {
+      // Block xb reads input columns 4·xb + c … 4·xb + c + 3; it counts when one is inside.
+      const c = c0 - i * colDelta;
+      const xb1 = Math.min(blocks - 1, Math.floor((col.inSize - 1 - c) / 4));
+      for (let xb = Math.max(0, Math.ceil((-3 - c) / 4)); xb <= xb1; xb++) {
+        const [x, y, z, w] = [0, 1, 2, 3].map((n) => inside(4 * xb + c + n, col.inSize));
+        if (x && y && z && w) colsAll++;
+        else if (x !== w && y && z) colsThree++;
+        else colsOther++;
       }
     }
-  }
-  let total = 0;
-  for (const [va, vb] of rowTaps) {
-    for (const [x, y, z, w] of colTaps) {
-      const allColumns = x && y && z && w;
-      if (allColumns && va !== vb) total += 4;
-      else if (!allColumns && x !== w && y && z) total += 6;
-      else total += 8;
-    }
-  }
-  return total;
+  });
+  const rows = rowsBoth + rowsOne;
+  return colsAll * (8 * rowsBoth + 4 * rowsOne) + colsThree * 6 * rows + colsOther * 8 * rows;
 }
 
 /**

@@ -399,8 +399,6 @@ export function registerShader(k: RegisterKey): ShaderSpec {
     (h) => `let cols${h} = min(vec4<u32>(cl0 + ${4 * h}u) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cog - 1u));`,
   );
   const body = [
-    STORE4,
-    '',
     '@compute @workgroup_size(WG)',
     'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,',
     '        @builtin(local_invocation_index) lid: u32) {',
@@ -442,32 +440,10 @@ export function registerShader(k: RegisterKey): ShaderSpec {
     overrides: { WG: 64 },
     uniforms: [...geometryMembers(k.rank), 'cbg', 'ncb', ...axisNames(k.rank, ['b']), 'total'],
     bindings: DATA,
-    modules: ['activation', 'taps', 'grid'],
+    modules: ['activation', 'taps', 'grid', 'store'],
     body,
   };
 }
-
-/** Stores 4 channels of one output pixel, and the bias of 4 channels (clamped to the last one). */
-const STORE4 = `// Stores channels co0 … co0+nco−1 (nco ≤ 4; none when 0) of output column ox of the row starting at
-// element yr, when ox is inside. Called once per accumulator with constant arguments, so the
-// accumulators stay in registers: indexing an array of them by a loop variable puts them in
-// memory, which made the epilogue cost as much as the taps on layers with little work per thread.
-fn store4(yr: u32, ox: u32, co0: u32, nco: u32, v: vec4<f32>, b: vec4<f32>) {
-  if (ox >= params.o_w || nco == 0u) { return; }
-  let base = yr + ox * params.y_w + co0 * params.y_c;
-  let yc = params.y_c;
-  st_output(base, activate(v.x + b.x));
-  if (nco > 1u) { st_output(base + yc, activate(v.y + b.y)); }
-  if (nco > 2u) { st_output(base + 2u * yc, activate(v.z + b.z)); }
-  if (nco > 3u) { st_output(base + 3u * yc, activate(v.w + b.w)); }
-}
-
-// Bias of channels co0 … co0+3, clamped to the last channel (lanes past it are not stored).
-fn bias4(co0: u32) -> vec4<f32> {
-  let last = params.cout - 1u;
-  return vec4<f32>(ld_bias(min(co0, last)), ld_bias(min(co0 + 1u, last)), ld_bias(min(co0 + 2u, last)),
-                   ld_bias(min(co0 + 3u, last)));
-}`;
 
 /**
  * The depthwise variant: one input and one output channel per group. A thread computes 8

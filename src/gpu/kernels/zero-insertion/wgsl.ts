@@ -205,25 +205,16 @@ export function convShader(k: ConvKey): ShaderSpec {
         'let co0 = grp * params.cog + cl0;',
         'let nco = min(4u, params.cog - cl0);',
         `let yrow = ${ybase};`,
-        'store4(yrow, ox0, co0, nco, a0);',
-        'store4(yrow, ox0 + 1u, co0, nco, a1);',
-        'store4(yrow, ox0 + 2u, co0, nco, a2);',
-        'store4(yrow, ox0 + 3u, co0, nco, a3);',
+        'let bv = bias4(co0);',
+        'store4(yrow, ox0, co0, nco, a0, bv);',
+        'store4(yrow, ox0 + 1u, co0, nco, a1, bv);',
+        'store4(yrow, ox0 + 2u, co0, nco, a2, bv);',
+        'store4(yrow, ox0 + 3u, co0, nco, a3, bv);',
       ],
       1,
     ),
     '}',
   ];
-  const store = `// Channels co0 … co0+nco−1 of output pixel ox of the row at element yrow, when ox is inside.
-// Called with constant accumulator arguments, so the accumulators stay in registers.
-fn store4(yrow: u32, ox: u32, co0: u32, nco: u32, v: vec4<f32>) {
-  if (ox >= params.o_w) { return; }
-  let base = yrow + ox * params.y_w + co0 * params.y_c;
-  st_output(base, activate(v.x + ld_bias(co0)));
-  if (nco > 1u) { st_output(base + params.y_c, activate(v.y + ld_bias(co0 + 1u))); }
-  if (nco > 2u) { st_output(base + 2u * params.y_c, activate(v.z + ld_bias(co0 + 2u))); }
-  if (nco > 3u) { st_output(base + 3u * params.y_c, activate(v.w + ld_bias(co0 + 3u))); }
-}`;
   return {
     label: 'zero-insertion',
     storage: k.storage,
@@ -248,7 +239,7 @@ fn store4(yrow: u32, ox: u32, co0: u32, nco: u32, v: vec4<f32>) {
       { name: 'output', kind: 'data', access: 'read_write' },
       { name: 'up', kind: 'f32', access: 'read' },
     ],
-    modules: ['activation', 'grid'],
-    body: [store, '', ...body].join('\n'),
+    modules: ['activation', 'grid', 'store'],
+    body: body.join('\n'),
   };
 }
