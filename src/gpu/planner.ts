@@ -146,6 +146,9 @@ function envOf(limits: GPUSupportedLimits, options: PlanOptions): KernelEnv {
   };
 }
 
+/** The most pieces one call is split into (each is a dispatch sequence with its own uniforms). */
+const MAX_PIECES = 65_536;
+
 /**
  * Splits `g` into pieces that each fit the device: whole when it fits, else by batch, else
  * (batch 1) by bands of the outermost spatial axis of the output.
@@ -200,6 +203,16 @@ export function splitPieces(
   const perRow = Math.max((g.outputSize / g.batch / out0) * bytes, 1);
   let rows = Math.max(1, Math.min(out0, Math.floor(max / perRow)));
   for (;;) {
+    // A limit that thinner bands do not lift (threads per phase, say) would otherwise end in
+    // one piece per output row: 2^31 of them on a giant 1-D stride.
+    if (Math.ceil(out0 / rows) * g.batch > MAX_PIECES) {
+      throw new DeconvError(
+        'DEVICE_LIMIT',
+        `kernel '${kernel.name}' would need more than ${MAX_PIECES} pieces of ${rows} output rows to fit this call ` +
+          `within the device's limits`,
+        'inputShape',
+      );
+    }
     const pieces = bands(rows);
     if (pieces) return pieces;
     if (rows === 1) break;
@@ -279,8 +292,19 @@ export function plan(g: ConvTransposeGeometry, limits: GPUSupportedLimits, optio
     limits: { ...limitsRecord(limits), maxStorageBufferBindingSize: Infinity, maxBufferSize: Infinity },
   } as unknown as KernelEnv;
   const codes: Partial<Record<KernelName, 'UNSUPPORTED_BY_KERNEL' | 'DEVICE_LIMIT'>> = {};
+  // No piece holds less than the whole filter: when it cannot be bound, say so before any kernel plans.
+  const filterBytes = g.filterSize * elementBytes(env.storage);
+  const tooBig =
+    filterBytes > maxBinding(env.limits)
+      ? `filter of ${filterBytes} bytes exceeds this device's largest storage binding (${maxBinding(env.limits)} bytes)`
+      : null;
   for (const k of kernels) {
     if (want !== 'auto' && k.name !== want) continue;
+    if (tooBig) {
+      unsupported[k.name] = tooBig;
+      codes[k.name] = 'DEVICE_LIMIT';
+      continue;
+    }
     // A reason that remains with unbounded buffers is about the geometry, not the device.
     const why = k.unsupported(g, unbounded);
     if (why) {

@@ -72,6 +72,13 @@ function axis(g: ConvTransposeGeometry, a: number): Axis {
   };
 }
 
+/**
+ * Steps (phases and taps visited) past which the counts below give up and the planner
+ * estimates instead: a 2^30 stride with a 2^30-tap kernel would take seconds to count, and
+ * no layer that runs has anywhere near this many phases.
+ */
+const COUNT_LIMIT = 1 << 16;
+
 /** t · d mod s, exact past 2^53. */
 function mulMod(t: number, d: number, s: number): number {
   const p = t * d;
@@ -83,7 +90,8 @@ function mulMod(t: number, d: number, s: number): number {
  * position o0 = (p − pad) mod s is below `limit`: k0 is its first tap, `taps` the count of
  * k0, k0 + step, … below k. The taps below step are each the first of one phase (taps t and
  * t + step share a phase; p = t·d mod s), so this walks whichever is fewer, the phases or
- * those taps: a stride of 2^20 with a 1-tap kernel costs one step, not 2^20.
+ * those taps: a stride of 2^20 with a 1-tap kernel costs one step, not 2^20. `visit` returns
+ * false to stop.
  */
 function forEachPhase(
   limit: number,
@@ -91,20 +99,20 @@ function forEachPhase(
   s: number,
   d: number,
   k: number,
-  visit: (o0: number, k0: number, taps: number) => void,
+  visit: (o0: number, k0: number, taps: number) => boolean,
 ): void {
   const step = tapStep(s, d);
   const phases = Math.min(s, limit);
   if (phases <= Math.min(k, step)) {
     for (let o0 = 0; o0 < phases; o0++) {
       const k0 = firstTap((o0 + pad) % s, d, s, k, step);
-      if (k0 < k) visit(o0, k0, Math.ceil((k - k0) / step));
+      if (k0 < k && !visit(o0, k0, Math.ceil((k - k0) / step))) return;
     }
     return;
   }
   for (let t = 0; t < Math.min(k, step); t++) {
     const o0 = (mulMod(t, d, s) - (pad % s) + s) % s;
-    if (o0 < limit) visit(o0, t, Math.ceil((k - t) / step));
+    if (o0 < limit && !visit(o0, t, Math.ceil((k - t) / step))) return;
   }
 }
 
@@ -123,7 +131,8 @@ function tapRange(c0: number, delta: number, taps: number, lo: number, hi: numbe
  * subpixel computes `block` same-phase pixels per thread). With `inSize`, a block skips a
  * tap whose input index lies outside [0, inSize) for all of its positions, as the kernel
  * does (it matters on small inputs). Visits only phases with taps and taps that read input,
- * so giant strides, dilations and paddings on small inputs plan quickly.
+ * so giant strides, dilations and paddings on small inputs plan quickly; past COUNT_LIMIT
+ * steps it gives an upper bound instead.
  */
 export function phaseTaps(
   out: number,
@@ -136,24 +145,29 @@ export function phaseTaps(
 ): number {
   const delta = d / gcd(s, d);
   let total = 0;
+  let steps = 0;
   forEachPhase(out, pad, s, d, k, (o0, k0, taps) => {
     const count = Math.ceil((out - o0) / s);
     if (!Number.isFinite(inSize)) {
       total += taps * Math.ceil(count / block) * block;
-      return;
+      return ++steps <= COUNT_LIMIT;
     }
     // Position j of the phase reads input j + c through tap k0 + i·step, c = (o0 + pad − tap·d) / s:
     // the blocks that hit are those meeting the positions j ∈ [−c, inSize − 1 − c] ∩ [0, count − 1].
     const c0 = (o0 + pad - k0 * d) / s;
     const [first, last] = tapRange(c0, delta, taps, 1 - count, inSize - 1);
+    steps += 1 + Math.max(0, last - first + 1);
+    if (steps > COUNT_LIMIT) return false;
     for (let i = first; i <= last; i++) {
       const c = c0 - i * delta;
       const lo = Math.max(0, -c);
       const hi = Math.min(count - 1, inSize - 1 - c);
       if (lo <= hi) total += (Math.floor(hi / block) - Math.floor(lo / block) + 1) * block;
     }
+    return true;
   });
-  return total;
+  // Too many to count: every tap over whole blocks of the positions per phase (an upper bound).
+  return steps > COUNT_LIMIT ? k * Math.ceil(Math.ceil(out / s) / block) * block : total;
 }
 
 /** phaseTaps of one axis of `g` with its input bounds. */
@@ -167,7 +181,8 @@ function axisTaps(g: ConvTransposeGeometry, a: number, block = 1): number {
  * columns of the last axis) of the pixels it issues for them, as the shader runs them: 8 when
  * both rows and all 4 columns are inside or when it masks, 4 for one row and 4 columns, 6 for
  * 2 rows and the 3 columns inside; a pair with no row or no column inside is skipped. Row and
- * column (tap, block) pairs are counted by kind, then multiplied: O(taps × input) at most.
+ * column (tap, block) pairs are counted by kind, then multiplied: O(taps × input) at most;
+ * Infinity past COUNT_LIMIT steps.
  */
 function rowPairPixels(g: ConvTransposeGeometry): number {
   const inside = (i: number, size: number) => i >= 0 && i < size;
@@ -177,11 +192,14 @@ function rowPairPixels(g: ConvTransposeGeometry): number {
   let rowsBoth = 0;
   let rowsOne = 0;
   const rowDelta = row.d / gcd(row.s, row.d);
+  let steps = 0;
   forEachPhase(row.out, row.pad, row.s, row.d, row.k, (py, k0, taps) => {
     // Pairs jb of this phase: output rows py + 2·jb·s and the next, the first inside.
     const pairs = Math.ceil((row.out - py) / (2 * row.s));
     const c0 = (py + row.pad - k0 * row.d) / row.s;
     const [first, last] = tapRange(c0, rowDelta, taps, -1 - 2 * (pairs - 1), row.inSize - 1);
+    steps += 1 + Math.max(0, last - first + 1) * (row.inSize / 2 + 1);
+    if (steps > COUNT_LIMIT) return false;
     for (let i = first; i <= last; i++) {
       // Pair jb reads input rows 2·jb + c and the next; it counts when either is inside.
       const c = c0 - i * rowDelta;
@@ -192,6 +210,7 @@ function rowPairPixels(g: ConvTransposeGeometry): number {
         else rowsOne++;
       }
     }
+    return true;
   });
   // Column (block, tap) kinds: all 4 columns inside; the middle two and one end; the rest.
   let colsAll = 0;
@@ -203,6 +222,8 @@ function rowPairPixels(g: ConvTransposeGeometry): number {
   forEachPhase(col.s, col.pad, col.s, col.d, col.k, (x0, k0, taps) => {
     const c0 = (x0 + col.pad - k0 * col.d) / col.s;
     const [first, last] = tapRange(c0, colDelta, taps, -3 - 4 * (blocks - 1), col.inSize - 1);
+    steps += 1 + Math.max(0, last - first + 1) * (col.inSize / 4 + 1);
+    if (steps > COUNT_LIMIT) return false;
     for (let i = first; i <= last; i++) {
       // Block xb reads input columns 4·xb + c … 4·xb + c + 3; it counts when one is inside.
       const c = c0 - i * colDelta;
@@ -214,7 +235,10 @@ function rowPairPixels(g: ConvTransposeGeometry): number {
         else colsOther++;
       }
     }
+    return true;
   });
+  // Too many to count: the block is never chosen (subpixelConfig keeps the least work).
+  if (steps > COUNT_LIMIT) return Infinity;
   const rows = rowsBoth + rowsOne;
   return colsAll * (8 * rowsBoth + 4 * rowsOne) + colsThree * 6 * rows + colsOther * 8 * rows;
 }
