@@ -62,7 +62,7 @@ describe('each invalid input outlines exactly its own field, in the framework’
     await expectOnly(
       'p-outputPadding',
       '2',
-      /^output_padding = 2: must be smaller than .*stride or dilation.*as PyTorch requires$/,
+      /^output_padding = 2: must be less than max\(stride, dilation\) = 2 on the height axis \(at most 1\), as PyTorch requires$/,
       '#explorer',
     );
     await page.fill('#p-outputPadding', '1');

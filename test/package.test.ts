@@ -75,13 +75,20 @@ async function timed<T>(step: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** `npm install` offline, with a hint when the cache lacks something. */
+/**
+ * `npm install` offline; when the cache lacks something (`npm ci` caches tarballs, not the
+ * registry metadata a range needs), once more allowing the registry, with a hint if that fails too.
+ */
 async function npmInstall(cwd: string, spec: string): Promise<void> {
   try {
     await sh(cwd, 'npm', ['install', '--offline', '--no-audit', '--no-fund', spec]);
   } catch (e) {
-    const hint = String(e).includes('ENOTCACHED') ? ' (the npm cache lacks a package: run `npm ci` here first)' : '';
-    throw new Error(`${String(e)}${hint}`, { cause: e });
+    if (!String(e).includes('ENOTCACHED')) throw e;
+    try {
+      await sh(cwd, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', spec]);
+    } catch (e2) {
+      throw new Error(`${String(e2)} (the npm cache lacks a package and the registry is unreachable)`, { cause: e2 });
+    }
   }
 }
 
