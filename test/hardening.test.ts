@@ -658,3 +658,62 @@ describe('IEEE special values: the GPU gives the CPU reference’s pattern', () 
     }
   });
 });
+
+describe('planning giant strides and kernels is quick', () => {
+  /** The fastest of three plans of a geometry, in ms, and its outcome. */
+  function timedPlan(...args: Parameters<Engine['plan']>): { ms: number; outcome: unknown } {
+    let ms = Infinity;
+    let outcome: unknown = null;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      try {
+        outcome = gpu.plan(...args);
+      } catch (e) {
+        outcome = e;
+      }
+      ms = Math.min(ms, performance.now() - t0);
+    }
+    return { ms, outcome };
+  }
+
+  it('k1_s1048576 1-D on 2 samples: a plan within a second (took 2.2 s)', () => {
+    const { ms, outcome } = timedPlan([3, 1048576, 2], [1048576, 2, 1], { strides: [1048576] });
+    expect(outcome).not.toBeInstanceOf(Error);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('k1_s2147483646_d2147483646 1-D: a plan or DEVICE_LIMIT, quickly (the splitter built 2^31 pieces)', () => {
+    const { ms, outcome } = timedPlan([1, 65536, 2], [65536, 1, 1], {
+      strides: [2147483646],
+      dilations: [2147483646],
+    });
+    if (outcome instanceof Error) checkError(outcome, 'DEVICE_LIMIT', 'inputShape');
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('k1073741824_s1073741824 1-D: DEVICE_LIMIT for the filter within 50 ms (took 21.7 s)', () => {
+    const { ms, outcome } = timedPlan([1, 1, 1], [1, 1, 1073741824], {
+      strides: [1073741824],
+      padding: [0, 7],
+      outputPadding: [1],
+    });
+    checkError(outcome, 'DEVICE_LIMIT', 'inputShape');
+    expect(ms).toBeLessThan(LIMIT_MS);
+  });
+
+  it('s65536x1073741824 2-D on a 2 × 2 input: a short message when no kernel fits (was 1,008 characters)', () => {
+    const { outcome } = timedPlan([1, 1, 2, 2], [1, 1, 1, 1], {
+      strides: [65536, 1073741824],
+      padding: [0, 65536, 1, 0],
+    });
+    if (outcome instanceof Error) expect(outcome.message.length).toBeLessThan(MAX_MESSAGE);
+  });
+
+  it('a revoked Proxy as a prepared layer’s filter is INVALID_ARGUMENT (was a TypeError from instanceof)', () => {
+    const r = Proxy.revocable({}, {});
+    r.revoke();
+    for (const e of [gpu, cpu]) {
+      rejects(() => e.createConvTranspose(r.proxy as never, [1, 1, 1]), 'INVALID_ARGUMENT', 'filter');
+    }
+  });
+});
