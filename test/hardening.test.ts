@@ -717,3 +717,15 @@ describe('planning giant strides and kernels is quick', () => {
     }
   });
 });
+
+describe('splitting stays bounded', () => {
+  it('batch 2^30 of 3-sample outputs: a plan or DEVICE_LIMIT, quickly (the splitter built 2^30 pieces)', () => {
+    const t0 = performance.now();
+    try {
+      gpu.plan([1073741824, 1, 2], [1, 1, 2], { dilations: [1048576], padding: [1048576, 0], outputPadding: [1] });
+    } catch (e) {
+      checkError(e, 'DEVICE_LIMIT', 'inputShape');
+    }
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+});

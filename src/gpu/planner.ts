@@ -149,6 +149,18 @@ function envOf(limits: GPUSupportedLimits, options: PlanOptions): KernelEnv {
 /** The most pieces one call is split into (each is a dispatch sequence with its own uniforms). */
 const MAX_PIECES = 65_536;
 
+/** Throws DEVICE_LIMIT when a split needs more than MAX_PIECES pieces (`what`: of what each is made). */
+function tooManyPieces(kernel: Kernel, pieces: number, what: string): void {
+  if (pieces > MAX_PIECES) {
+    throw new DeconvError(
+      'DEVICE_LIMIT',
+      `kernel '${kernel.name}' would need ${pieces} pieces ${what} to fit this call within the device's limits ` +
+        `(at most ${MAX_PIECES})`,
+      'inputShape',
+    );
+  }
+}
+
 /**
  * Splits `g` into pieces that each fit the device: whole when it fits, else by batch, else
  * (batch 1) by bands of the outermost spatial axis of the output.
@@ -182,6 +194,7 @@ export function splitPieces(
     nb = Math.max(1, Math.floor(nb / 2));
   }
   if (pieceFits(kernel, subGeometry(g, 0, nb, 0, rows0, 0, out0), env)) {
+    tooManyPieces(kernel, Math.ceil(g.batch / nb), `of ${nb} batch elements`);
     const pieces: PlanPiece[] = [];
     for (let n0 = 0; n0 < g.batch; n0 += nb) pieces.push(whole(n0, Math.min(g.batch, n0 + nb)));
     return pieces;
@@ -205,14 +218,7 @@ export function splitPieces(
   for (;;) {
     // A limit that thinner bands do not lift (threads per phase, say) would otherwise end in
     // one piece per output row: 2^31 of them on a giant 1-D stride.
-    if (Math.ceil(out0 / rows) * g.batch > MAX_PIECES) {
-      throw new DeconvError(
-        'DEVICE_LIMIT',
-        `kernel '${kernel.name}' would need more than ${MAX_PIECES} pieces of ${rows} output rows to fit this call ` +
-          `within the device's limits`,
-        'inputShape',
-      );
-    }
+    tooManyPieces(kernel, Math.ceil(out0 / rows) * g.batch, `of ${rows} output rows`);
     const pieces = bands(rows);
     if (pieces) return pieces;
     if (rows === 1) break;
