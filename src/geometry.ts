@@ -226,7 +226,7 @@ export function axisTaps(inSize: number, k: number, s: number, d: number, padBeg
  * comes from the input shape: 3 = one spatial axis, 4 = two, 5 = three. Pure; needs no GPU.
  *
  * Per axis, the full size is F = (in − 1)·stride + dilation·(k − 1) + 1 and the output is
- * F − padBegin − padEnd + outputPadding. Sizes, strides, dilations, paddings and F are at
+ * F − padBegin − padEnd + outputPadding. Sizes (the output's too), strides, dilations, paddings and F are at
  * most 2^31 − 1 and every tensor holds at most 2^32 − 1 elements (GPU indices are 32-bit).
  *
  * @throws DeconvError('INVALID_ARGUMENT') naming the parameter, value and rule.
@@ -361,6 +361,16 @@ export function resolveConvTranspose(
       `crops the full result (${fullSizes.join('×')}) to ${outSizes.join('×')}; the output must be at least ${outSizes.map(() => 1).join('×')}`,
     );
   }
+  // F ≤ 2^31 − 1 and explicit output sizes are bounded when read, so only output padding can pass it.
+  outSizes.forEach((size, a) => {
+    if (size > MAX_INDEX) {
+      invalid(
+        `options.outputPadding[${a}]`,
+        outputPadding[a],
+        `makes spatial axis ${a} of the output ${size} long, more than 2^31 − 1 (GPU coordinates are 32-bit)`,
+      );
+    }
+  });
 
   let bias: Float32Array | null = null;
   if (o.bias !== undefined) {

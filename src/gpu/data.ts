@@ -39,11 +39,16 @@ export function readData(param: string, data: unknown, shape: readonly number[],
   if (length !== size) {
     invalid(`${param}.length`, length, `must equal the product of its shape ${show(shape)} = ${size}`);
   }
-  if (dtype === 'float32') return new Float32Array(view as Float32Array);
-  if (type === 'Float32Array') return toHalf(new Float32Array(view as Float32Array));
-  // Half bits, as they are (a Float16Array's bytes are its bits).
-  const bits = new Uint16Array(view.buffer, view.byteOffset, size);
-  return new Uint16Array(bits);
+  // Copying is the only step that reads the buffer: a detached one (transferred) throws there,
+  // even when its length is the expected 0.
+  try {
+    if (dtype === 'float32') return new Float32Array(view as Float32Array);
+    if (type === 'Float32Array') return toHalf(new Float32Array(view as Float32Array));
+    // Half bits, as they are (a Float16Array's bytes are its bits).
+    return new Uint16Array(new Uint16Array(view.buffer, view.byteOffset, size));
+  } catch {
+    invalid(param, data, 'is detached: its ArrayBuffer was transferred');
+  }
 }
 
 /** Float32 values of stored data (float16 widened exactly). */

@@ -81,7 +81,10 @@ export interface EngineOptions {
    * `console.warn`); 'none' throws DeconvError('NO_WEBGPU').
    */
   fallback?: 'cpu' | 'none';
-  /** Lowers device limits the planner may use (never raises them); useful to exercise split paths. */
+  /**
+   * Tightens the device limits the planner may use, never loosening them: maxima are lowered,
+   * alignments (`min…`, powers of two) raised. Useful to exercise split paths.
+   */
   limits?: Partial<Record<LimitName, number>>;
   /** Overrides the adapter class the planner assumes (true = software, as SwiftShader). */
   software?: boolean;
@@ -741,6 +744,9 @@ function engineConfig(options: unknown): {
     limits = {};
     for (const [k, v] of Object.entries(l)) {
       if (!isInt(v, 1, Number.MAX_SAFE_INTEGER)) invalid(`options.limits.${k}`, v, 'must be a positive integer');
+      if (k.startsWith('min') && !Number.isInteger(Math.log2(v))) {
+        invalid(`options.limits.${k}`, v, 'must be a power of two (it is an alignment)');
+      }
       limits[k] = v;
     }
   }

@@ -171,6 +171,13 @@ export class PreparedLayer implements PreparedConvTranspose {
     // Checked here whatever the probe found first (a size-dependent padding error skips its bias check).
     if (o.bias !== undefined && !isFloat32Array(o.bias)) invalid('options.bias', o.bias, 'must be a Float32Array');
     const bias = o.bias as Float32Array | undefined;
+    if (bias) {
+      // The probe's own check, should a size-dependent error have ended it first.
+      const outChannels = filterDims(layout as AnyFilterLayout, shape)[1]! * ((o.groups as number | undefined) ?? 1);
+      const length = typedLength(bias);
+      if (length !== outChannels)
+        invalid('options.bias.length', length, `must equal the output channels (${outChannels})`);
+    }
     this.bias = bias ? readData('options.bias', bias, [typedLength(bias)], dtype) : null;
     // The canonical options (without the engine's keys) with the bias as the layer stores it
     // (float16-rounded for float16).

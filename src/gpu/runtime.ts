@@ -50,7 +50,7 @@ export function isSoftwareInfo(info: GPUAdapterInfo | undefined | null): boolean
  */
 export class Runtime implements BufferAllocator {
   readonly device: GPUDevice;
-  /** The device's limits, lowered by the engine's `limits` option. */
+  /** The device's limits, tightened by the engine's `limits` option. */
   readonly limits: GPUSupportedLimits;
   readonly software: boolean;
   /**
@@ -81,7 +81,10 @@ export class Runtime implements BufferAllocator {
     this.hasF16 = device.features?.has('shader-f16') ?? false;
     const limits = limitsRecord(device.limits);
     for (const [k, v] of Object.entries(lower)) {
-      if (typeof v === 'number' && k in limits) limits[k] = Math.min(limits[k]!, v);
+      // Only ever stricter: a lower maximum, a larger alignment (the `min…` limits).
+      if (typeof v === 'number' && k in limits) {
+        limits[k] = k.startsWith('min') ? Math.max(limits[k]!, v) : Math.min(limits[k]!, v);
+      }
     }
     this.limits = limits as unknown as GPUSupportedLimits;
     this.caps = { ...DEFAULT_CAPS, ...caps };

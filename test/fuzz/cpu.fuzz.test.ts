@@ -272,6 +272,7 @@ function rulesOf(c: GiantCase): string | { outSizes: number[]; fullSizes: number
     if (op >= (s > d ? s : d)) return `axis ${a}: outputPadding ≥ max(stride, dilation)`;
     const out = full - BigInt(c.options.padding[2 * a]!) - BigInt(c.options.padding[2 * a + 1]!) + op;
     if (out < 1n) return `axis ${a}: the output is empty`;
+    if (out > MAX_INDEX) return `axis ${a}: the output is past 2^31 − 1`;
     fullSizes.push(full);
     outSizes.push(out);
   }
