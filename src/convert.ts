@@ -3,6 +3,7 @@
  * or a plain reason why none exist and what to do instead. Every conversion resolves
  * (and so validates) the options first; all the work after that is O(rank).
  */
+import { DeconvError } from './errors.js';
 import { resolveConvTranspose } from './geometry.js';
 import { filterDims, filterShapeIn } from './geometry.js';
 import { AXIS_UNITS, axisNames, kerasOutputLength } from './frameworks.js';
@@ -323,12 +324,24 @@ export function toTensorFlow(
   return done(params, [...notes, ...epilogueNote(g, 'tf')]);
 }
 
+/** Keras's output length of an axis, or null past 2^31 − 1 (a mode this geometry cannot be). */
+function kerasLength(a: Axis, padding: 'same' | 'valid', op: number | null): number | null {
+  try {
+    return kerasOutputLength(a.inSize, a.k, a.s, a.d, padding, op);
+  } catch (e) {
+    // The axis's own sizes are valid, so the only rule left is that length bound.
+    if (e instanceof DeconvError) return null;
+    throw e;
+  }
+}
+
 /**
  * The crop Keras (TensorFlow backend) makes on one axis for a padding mode and output
  * padding, or null where TensorFlow rejects the length.
  */
 function kerasAxis(a: Axis, padding: 'same' | 'valid', op: number | null): { begin: number; out: number } | null {
-  const out = kerasOutputLength(a.inSize, a.k, a.s, a.d, padding, op);
+  const out = kerasLength(a, padding, op);
+  if (out === null) return null;
   if (padding === 'same') {
     if (Math.ceil(out / a.s) !== a.inSize) return null;
     return { begin: Math.floor(Math.max(0, a.full - out) / 2), out };
@@ -379,7 +392,9 @@ export function toKeras(
       // Keras's length grows by one with each unit of output padding, so at most one value
       // in [0, stride) gives the output length: solve for it instead of trying them all.
       const pick = (a: Axis): number | undefined => {
-        const op = a.out - kerasOutputLength(a.inSize, a.k, a.s, a.d, padding, 0);
+        const base = kerasLength(a, padding, 0);
+        if (base === null) return undefined;
+        const op = a.out - base;
         return op >= 0 && op < a.s && matches(a, padding, op) ? op : undefined;
       };
       const picked = list.map(pick);

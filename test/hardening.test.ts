@@ -6,11 +6,11 @@
  * search for more of them is in test/fuzz/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { equivalents, toTorch } from '../src/convert.js';
+import { equivalents, toKeras, toTorch } from '../src/convert.js';
 import { conv2dCpu, convTranspose2dCpu, convTransposeCpu } from '../src/cpu.js';
 import { DeconvError, type DeconvErrorCode } from '../src/errors.js';
-import { fromOnnx } from '../src/frameworks.js';
-import { resolveConvTranspose2d } from '../src/geometry.js';
+import { fromOnnx, fromTorch } from '../src/frameworks.js';
+import { resolveConvTranspose, resolveConvTranspose2d } from '../src/geometry.js';
 import { createEngine, type Engine } from '../src/gpu/engine.js';
 import { bilinearUpsampling, foldBatchNorm, glorotUniform, heUniform } from '../src/init.js';
 import { fromHalf, toHalf } from '../src/half.js';
@@ -727,5 +727,53 @@ describe('splitting stays bounded', () => {
       checkError(e, 'DEVICE_LIMIT', 'inputShape');
     }
     expect(performance.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe('finds of the 15-minute fuzz run', () => {
+  it('an output axis past 2^31 − 1 (F = 2^31 − 1 plus output padding 1) is rejected everywhere', () => {
+    // Input 2 with stride 2^31 − 2: F = 2^31 − 1; output padding 1 makes 2^31.
+    const shapes = [
+      [1, 1, 2],
+      [1, 1, 1],
+    ] as const;
+    rejects(
+      () => resolveConvTranspose([...shapes[0]], [...shapes[1]], { strides: [2 ** 31 - 2], outputPadding: [1] }),
+      'INVALID_ARGUMENT',
+      'options.outputPadding[0]',
+    );
+    rejects(
+      () => fromTorch({ stride: 2 ** 31 - 2, outputPadding: 1 }, [...shapes[0]], [...shapes[1]]),
+      'INVALID_ARGUMENT',
+      'outputPadding',
+    );
+  });
+
+  it('toKeras of a valid geometry whose Keras lengths would pass 2^31 − 1 says there is no match (threw)', () => {
+    // F = 2^31 − 1 on a width of 2; Keras's 'valid' length would be (2 − 1)·s + max(1, s) = 2^32 − 4.
+    const r = toKeras([1, 1, 1, 2], [1, 1, 1, 1], { strides: [1, 2 ** 31 - 2] });
+    expect(typeof r.ok).toBe('boolean');
+  });
+
+  it('a detached Float32Array as a layer’s bias is INVALID_ARGUMENT (was a TypeError from copying it)', () => {
+    const bias = new Float32Array(1);
+    structuredClone(bias.buffer, { transfer: [bias.buffer] });
+    for (const e of [gpu, cpu]) {
+      // outputSizes is checked only against the real input, so the bias is what fails here.
+      const error = rejects(
+        () => e.createConvTranspose(F(1), [1, 1, 1], { outputSizes: [1], bias }),
+        'INVALID_ARGUMENT',
+        'options.bias.length',
+      );
+      expect(error.message).toContain('output channels');
+    }
+  });
+
+  it('an engine alignment limit that is not a power of two is INVALID_ARGUMENT (was a WebGPU OperationError later)', async () => {
+    await rejectsAsync(
+      () => createEngine({ device, limits: { minUniformBufferOffsetAlignment: 105 } }),
+      'INVALID_ARGUMENT',
+      'options.limits.minUniformBufferOffsetAlignment',
+    );
   });
 });
