@@ -775,5 +775,27 @@ describe('finds of the 15-minute fuzz run', () => {
       'INVALID_ARGUMENT',
       'options.limits.minUniformBufferOffsetAlignment',
     );
+    // A power of two, but an alignment of 2^52 would size every uniform buffer past memory.
+    await rejectsAsync(
+      () => createEngine({ device, limits: { minUniformBufferOffsetAlignment: 2 ** 52 } }),
+      'INVALID_ARGUMENT',
+      'options.limits.minUniformBufferOffsetAlignment',
+    );
+  });
+
+  it('a layer whose probe stops at the padding reads groups safely before checking the bias (was a TypeError)', () => {
+    for (const e of [gpu, cpu]) {
+      rejects(
+        () =>
+          e.createConvTranspose(F(1), [1, 1, 1], {
+            padding: [NaN, 0],
+            groups: Symbol.iterator as never,
+            bias: F(1),
+          }),
+        'INVALID_ARGUMENT',
+        // Padding is checked against the real input at run time; groups at creation.
+        'options.groups',
+      );
+    }
   });
 });

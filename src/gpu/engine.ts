@@ -744,8 +744,9 @@ function engineConfig(options: unknown): {
     limits = {};
     for (const [k, v] of Object.entries(l)) {
       if (!isInt(v, 1, Number.MAX_SAFE_INTEGER)) invalid(`options.limits.${k}`, v, 'must be a positive integer');
-      if (k.startsWith('min') && !Number.isInteger(Math.log2(v))) {
-        invalid(`options.limits.${k}`, v, 'must be a power of two (it is an alignment)');
+      // Alignments are raised, never lowered; past 65,536 every offset would waste more than it binds.
+      if (k.startsWith('min') && (!Number.isInteger(Math.log2(v)) || v > 65_536)) {
+        invalid(`options.limits.${k}`, v, 'must be a power of two up to 65536 (it is an alignment)');
       }
       limits[k] = v;
     }

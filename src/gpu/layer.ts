@@ -4,7 +4,7 @@ import { DeconvError, invalid, show } from '../errors.js';
 import { FILTER_LAYOUTS, INPUT_LAYOUTS, OPTION_KEYS, filterDims, resolveConvTranspose } from '../geometry.js';
 import { roundToHalf } from '../half.js';
 import type { AnyFilterLayout, ConvTransposeGeometry, ConvTransposeOptions } from '../types.js';
-import { isFloat32Array, isInstance, oneOf, readOptions, readShape, typedLength } from '../validate.js';
+import { isFloat32Array, isInstance, oneOf, readInt, readOptions, readShape, typedLength } from '../validate.js';
 import { CallContext } from './context.js';
 import { hasNonFinite, readData, valuesOf, writeData, type StoredData } from './data.js';
 import { encodePieces, packFilter, withFilterLayout } from './execute.js';
@@ -173,7 +173,7 @@ export class PreparedLayer implements PreparedConvTranspose {
     const bias = o.bias as Float32Array | undefined;
     if (bias) {
       // The probe's own check, should a size-dependent error have ended it first.
-      const outChannels = filterDims(layout as AnyFilterLayout, shape)[1]! * ((o.groups as number | undefined) ?? 1);
+      const outChannels = filterDims(layout as AnyFilterLayout, shape)[1]! * readInt('options.groups', o.groups, 1, 1);
       const length = typedLength(bias);
       if (length !== outChannels)
         invalid('options.bias.length', length, `must equal the output channels (${outChannels})`);
