@@ -22,6 +22,7 @@ import type {
 import {
   MAX_INDEX,
   checkOutputShape,
+  checkOutputSizes,
   isArray,
   isInt,
   readBoolean,
@@ -330,16 +331,7 @@ function finish<O extends ConvTransposeOptions & Required<Pick<ConvTransposeOpti
       (options.outputPadding?.[a] ?? 0),
   );
   const c = outPerGroup! * (options.groups ?? 1);
-  // Only an output padding can take an axis past 2^31 − 1 (F is bounded, output sizes are read bounded).
-  sizes.forEach((size, a) => {
-    if (size > MAX_INDEX) {
-      invalid(
-        'outputPadding',
-        options.outputPadding?.[a],
-        `makes the ${AXES[rank]![a]} of the output ${size} long, more than 2^31 − 1 (GPU coordinates are 32-bit)`,
-      );
-    }
-  });
+  checkOutputSizes(sizes, options.outputPadding, () => 'outputPadding');
   checkOutputShape(channelsLast ? [x.n, ...sizes, c] : [x.n, c, ...sizes], input);
   return options;
 }

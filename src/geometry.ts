@@ -16,6 +16,7 @@ import type {
 } from './types.js';
 import {
   checkOutputShape,
+  checkOutputSizes,
   MAX_INDEX,
   isFloat32Array,
   oneOf,
@@ -361,16 +362,7 @@ export function resolveConvTranspose(
       `crops the full result (${fullSizes.join('×')}) to ${outSizes.join('×')}; the output must be at least ${outSizes.map(() => 1).join('×')}`,
     );
   }
-  // F ≤ 2^31 − 1 and explicit output sizes are bounded when read, so only output padding can pass it.
-  outSizes.forEach((size, a) => {
-    if (size > MAX_INDEX) {
-      invalid(
-        `options.outputPadding[${a}]`,
-        outputPadding[a],
-        `makes spatial axis ${a} of the output ${size} long, more than 2^31 − 1 (GPU coordinates are 32-bit)`,
-      );
-    }
-  });
+  checkOutputSizes(outSizes, outputPadding, (a) => `options.outputPadding[${a}]`);
 
   let bias: Float32Array | null = null;
   if (o.bias !== undefined) {

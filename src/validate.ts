@@ -146,6 +146,27 @@ export function checkOutputShape(outputShape: readonly number[], inputShape: rea
   }
 }
 
+/**
+ * Throws unless every spatial axis of an output is at most 2^31 − 1. The full size is bounded
+ * and explicit output sizes are read bounded, so only output padding can pass it: `param(a)`
+ * names axis a's output padding, `padding` holds its values.
+ */
+export function checkOutputSizes(
+  sizes: readonly number[],
+  padding: readonly number[] | undefined,
+  param: (a: number) => string,
+): void {
+  sizes.forEach((size, a) => {
+    if (size > MAX_INDEX) {
+      invalid(
+        param(a),
+        padding?.[a],
+        `makes spatial axis ${a} of the output ${size} long, more than 2^31 − 1 (GPU coordinates are 32-bit)`,
+      );
+    }
+  });
+}
+
 /** A validated shape: `rank` positive integers (or one of several ranks), each at most MAX_INDEX, at most MAX_ELEMENTS in all. */
 export function readShape(param: string, value: unknown, ranks: readonly number[]): number[] {
   const shape = readInts(param, value, ranks, 1);
