@@ -288,7 +288,7 @@ describe('no other exception type escapes', () => {
     for (const e of [gpu, cpu]) {
       for (const bias of [0, null, new DataView(new ArrayBuffer(4))]) {
         rejects(
-          () => e.createConvTranspose(F(1), [1, 1, 1], { bias, outputSizes: [1] } as never),
+          () => e.createConvTranspose(F(1), [1, 1, 1], { bias, outputSizes: [5] } as never),
           'INVALID_ARGUMENT',
           'options.bias',
         );
@@ -761,7 +761,7 @@ describe('finds of the 15-minute fuzz run', () => {
     for (const e of [gpu, cpu]) {
       // outputSizes is checked only against the real input, so the bias is what fails here.
       const error = rejects(
-        () => e.createConvTranspose(F(1), [1, 1, 1], { outputSizes: [1], bias }),
+        () => e.createConvTranspose(F(1), [1, 1, 1], { outputSizes: [5], bias }),
         'INVALID_ARGUMENT',
         'options.bias.length',
       );
@@ -788,14 +788,44 @@ describe('finds of the 15-minute fuzz run', () => {
       rejects(
         () =>
           e.createConvTranspose(F(1), [1, 1, 1], {
-            padding: [NaN, 0],
+            padding: [1, 0],
             groups: Symbol.iterator as never,
             bias: F(1),
           }),
         'INVALID_ARGUMENT',
-        // Padding is checked against the real input at run time; groups at creation.
+        // The crop is checked against the real input at run time; groups at creation.
         'options.groups',
       );
+      // A padding that is no padding at all fails for every input: at creation.
+      rejects(
+        () => e.createConvTranspose(F(1), [1, 1, 1], { padding: [NaN, 0] }),
+        'INVALID_ARGUMENT',
+        'options.padding[0]',
+      );
+    }
+  });
+
+  it('k1_s1073741824 1-D: a layer accepts a stride only a larger input makes too long, like the one-shot call (was rejected at creation)', async () => {
+    for (const e of [gpu, cpu]) {
+      const layer = e.createConvTranspose(F(1, 2), [1, 1, 1], { strides: [2 ** 30] });
+      try {
+        const x = e.upload(F(1, 3), [1, 1, 1]);
+        const y = layer.run(x);
+        expect(Array.from(await y.read())).toEqual([6]);
+        x.destroy();
+        y.destroy();
+        // 64 samples make the full result 63·2^30 + 1 long: the run says so, as the one-shot call does.
+        const x64 = e.upload(F(64), [1, 1, 64]);
+        rejects(() => layer.run(x64), 'INVALID_ARGUMENT', 'options.strides[0]');
+        x64.destroy();
+        await rejectsAsync(
+          () => e.convTranspose(F(64), [1, 1, 64], F(1), [1, 1, 1], { strides: [2 ** 30] }),
+          'INVALID_ARGUMENT',
+          'options.strides[0]',
+        );
+      } finally {
+        layer.destroy();
+      }
     }
   });
 });

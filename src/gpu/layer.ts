@@ -4,7 +4,7 @@ import { DeconvError, invalid, show } from '../errors.js';
 import { FILTER_LAYOUTS, INPUT_LAYOUTS, OPTION_KEYS, filterDims, resolveConvTranspose } from '../geometry.js';
 import { roundToHalf } from '../half.js';
 import type { AnyFilterLayout, ConvTransposeGeometry, ConvTransposeOptions } from '../types.js';
-import { isFloat32Array, isInstance, oneOf, readInt, readOptions, readShape, typedLength } from '../validate.js';
+import { isInstance, oneOf, readInts, readOptions, readShape, typedLength } from '../validate.js';
 import { CallContext } from './context.js';
 import { hasNonFinite, readData, valuesOf, writeData, type StoredData } from './data.js';
 import { encodePieces, packFilter, withFilterLayout } from './execute.js';
@@ -147,19 +147,25 @@ export class PreparedLayer implements PreparedConvTranspose {
     this.filter = onDevice
       ? null
       : readData('filter', isInstance(filter, HostTensor) ? filter.data('filter') : filter, shape, dtype);
-    // Validate the options now against a synthetic input with the filter's channels;
-    // only the size-dependent rules wait for the real input.
+    // Validate the options now against the smallest input with the filter's channels (one
+    // element per spatial axis): every size rule but the crop (padding, outputSizes) only gets
+    // stricter as the input grows, so what fails here fails for every input. A crop that a
+    // larger input may allow waits for the real input; its form and every other rule are
+    // checked without it.
     const layout = o.filterLayout ?? FILTER_LAYOUTS[rank]![0];
     const inC = (FILTER_LAYOUTS[rank] as readonly unknown[]).includes(layout)
       ? filterDims(layout as AnyFilterLayout, shape)[0]!
       : 1;
     const channelsLast = o.inputLayout === INPUT_LAYOUTS[rank]![1];
-    const spatial = new Array<number>(rank).fill(64);
+    const spatial = new Array<number>(rank).fill(1);
     const probe = channelsLast ? [1, ...spatial, inC] : [1, inC, ...spatial];
     try {
       resolveConvTranspose(probe, shape, o as ConvTransposeOptions);
     } catch (e) {
       if (!(e instanceof DeconvError) || !SIZE_DEPENDENT.some((p) => e.param?.startsWith(p))) throw e;
+      if (o.padding !== undefined) readInts('options.padding', o.padding, [2 * rank], 0);
+      if (o.outputSizes !== undefined) readInts('options.outputSizes', o.outputSizes, [rank], 1);
+      resolveConvTranspose(probe, shape, { ...o, padding: undefined, outputSizes: undefined } as ConvTransposeOptions);
     }
     if (kernel !== 'auto') kernelByName(kernel);
     this.host = host;
@@ -168,16 +174,7 @@ export class PreparedLayer implements PreparedConvTranspose {
     this.filterShape = shape;
     this.inputRank = inputRank;
     this.guard = this.filter ? hasNonFinite(this.filter) : true;
-    // Checked here whatever the probe found first (a size-dependent padding error skips its bias check).
-    if (o.bias !== undefined && !isFloat32Array(o.bias)) invalid('options.bias', o.bias, 'must be a Float32Array');
     const bias = o.bias as Float32Array | undefined;
-    if (bias) {
-      // The probe's own check, should a size-dependent error have ended it first.
-      const outChannels = filterDims(layout as AnyFilterLayout, shape)[1]! * readInt('options.groups', o.groups, 1, 1);
-      const length = typedLength(bias);
-      if (length !== outChannels)
-        invalid('options.bias.length', length, `must equal the output channels (${outChannels})`);
-    }
     this.bias = bias ? readData('options.bias', bias, [typedLength(bias)], dtype) : null;
     // The canonical options (without the engine's keys) with the bias as the layer stores it
     // (float16-rounded for float16).
