@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Plugin } from 'vite';
+import { parseAst, type Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
+import { GENERATORS, stripGeneratorComments } from './scripts/strip-generators.mjs';
 import { stripComments } from './src/gpu/shader/strip.js';
 
 export { chromiumArgs, chromiumPath };
@@ -24,7 +25,7 @@ function libEntries(): Record<string, string> {
  * Loads `*.wgsl?raw` imports without their `//` comments, for the shipped library only (tests
  * and the demo read the commented sources).
  */
-function wgslWithoutComments(): Plugin {
+export function wgslWithoutComments(): Plugin {
   return {
     name: 'wgsl-without-comments',
     enforce: 'pre',
@@ -33,6 +34,20 @@ function wgslWithoutComments(): Plugin {
       if (!file?.endsWith('.wgsl') || query !== 'raw') return null;
       this.addWatchFile(file);
       return `export default ${JSON.stringify(stripComments(readFileSync(file, 'utf8')))};`;
+    },
+  };
+}
+
+/**
+ * Removes the WGSL comments of the shader generators' literals (scripts/strip-generators.mjs),
+ * for the shipped library only, after TypeScript is compiled.
+ */
+export function generatorsWithoutComments(): Plugin {
+  return {
+    name: 'generators-without-comments',
+    transform(code, id) {
+      if (!GENERATORS.test(id.split('?')[0] ?? '')) return null;
+      return { code: stripGeneratorComments(code, (c) => parseAst(c)), map: null };
     },
   };
 }
@@ -65,7 +80,7 @@ export default defineConfig(({ mode }) => {
     // minified (applications minify) and without source maps (they would be most of the
     // package). TF.js is the caller's: never bundled.
     return {
-      plugins: [wgslWithoutComments()],
+      plugins: [wgslWithoutComments(), generatorsWithoutComments()],
       build: {
         outDir: 'dist',
         // Declarations are written into dist/ after this step (`npm run build`).

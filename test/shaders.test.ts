@@ -4,7 +4,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createServer } from 'vite';
 import { allKernels, everyShader, STORAGES } from '../src/gpu/kernels/registry.js';
+import { generatorsWithoutComments, wgslWithoutComments } from '../vite.config.js';
 import { reflectShader } from './helpers/reflect.js';
 
 const root = join(import.meta.dirname, '..');
@@ -57,6 +59,38 @@ describe('generated WGSL (CPU-only)', () => {
     // Every shader's entry point is `main`; any other name defined in two files is a copy.
     const twice = [...where.entries()].filter(([name, fs]) => name !== 'main' && fs.length > 1);
     expect(twice.map(([n, fs]) => `${n}: ${fs.join(', ')}`)).toEqual([]);
+  });
+
+  it('the shipped generators and shaders/lib (comments stripped by the build) write the same WGSL tokens', async () => {
+    const server = await createServer({
+      root,
+      configFile: false,
+      logLevel: 'error',
+      appType: 'custom',
+      plugins: [wgslWithoutComments(), generatorsWithoutComments()],
+      server: { middlewareMode: true, hmr: false, ws: false },
+    });
+    try {
+      const shipped = (await server.ssrLoadModule(
+        '/src/gpu/kernels/registry.ts',
+      )) as typeof import('../src/gpu/kernels/registry.js');
+      const tokens = (code: string) =>
+        code
+          .replace(/\/\/.*$/gm, '')
+          .split(/\s+/)
+          .filter(Boolean)
+          .join(' ');
+      const stripped = shipped.everyShader();
+      expect(stripped.map((s) => s.key)).toEqual(shaders.map((s) => s.key));
+      stripped.forEach((s, i) => {
+        expect(tokens(s.code), s.key).toBe(tokens(shaders[i]!.code));
+        // Only the composer's one-line header is left.
+        expect(s.code.match(/\/\//g)?.length ?? 0, s.key).toBeLessThanOrEqual(1);
+        expect(s.code.length, s.key).toBeLessThan(shaders[i]!.code.length);
+      });
+    } finally {
+      await server.close();
+    }
   });
 
   it('shared modules open with a comment saying what they provide', () => {
