@@ -1,9 +1,10 @@
 /** The planner, without a GPU: kernel choice, tiles, grids and split pieces. */
 import { describe, expect, it } from 'vitest';
 import { DeconvError } from '../src/errors.js';
-import { resolveConvTranspose2d } from '../src/geometry.js';
+import { resolveConvTranspose, resolveConvTranspose2d } from '../src/geometry.js';
 import { convTranspose2dCpu } from '../src/cpu.js';
 import { extractInput, placeOutput } from '../src/gpu/execute.js';
+import { DEFAULT_CORES, occupancy } from '../src/gpu/cost.js';
 import { getKernel } from '../src/gpu/kernels/registry.js';
 import { phaseTaps, subpixelConfig, subpixelWorkgroups } from '../src/gpu/kernels/subpixel/index.js';
 import { inputRows, issuedMacs, plan, splitPieces, subGeometry } from '../src/gpu/planner.js';
@@ -123,6 +124,31 @@ describe('plan', () => {
       outputPadding: [1, 1],
     });
     expect(plan(cyclegan, DEFAULTS, { software: true }).kernel).toBe('subpixel');
+  });
+
+  it('occupancy: a pass of W workgroups on P software threads takes ⌈W/P⌉ rounds', () => {
+    const sw = { software: true, cores: 2 };
+    expect(occupancy(sw, 1)).toBe(2);
+    expect(occupancy(sw, 3)).toBeCloseTo(4 / 3, 12);
+    expect(occupancy(sw, 4)).toBe(1);
+    expect(occupancy({ software: true, cores: 8 }, 2)).toBe(4);
+    // Not counted, one thread, or a hardware adapter: no factor.
+    for (const w of [0, undefined]) expect(occupancy(sw, w)).toBe(1);
+    expect(occupancy({ software: true, cores: 1 }, 1)).toBe(1);
+    expect(occupancy({ software: false, cores: 2 }, 1)).toBe(1);
+    expect(occupancy({ software: true }, 1)).toBe(DEFAULT_CORES);
+  });
+
+  it('software, 2 threads: 1-D k16_s8 512→256 on 16 samples goes to gemm-col2im (scatter has one workgroup a pass)', () => {
+    // npm run bench (2 threads): gemm-col2im 22.6 ms, scatter 35.4 ms.
+    const encodec = resolveConvTranspose([1, 512, 16], [512, 256, 16], { strides: [8], padding: [0, 8] });
+    const p = plan(encodec, DEFAULTS, { software: true, cores: 2 });
+    expect(p.kernel).toBe('gemm-col2im');
+    // Without the occupancy term (one thread), scatter's estimate is the lowest.
+    expect(plan(encodec, DEFAULTS, { software: true, cores: 1 }).kernel).toBe('scatter');
+    // With enough workgroups a pass (k16_s8 512→256 on 32 samples: 2 a pass on 2 threads) scatter stays.
+    const hifigan = resolveConvTranspose([1, 512, 32], [512, 256, 16], { strides: [8], padding: [4, 4] });
+    expect(plan(hifigan, DEFAULTS, { software: true, cores: 2 }).kernel).toBe('scatter');
   });
 
   it('narrow layers get narrow channel tiles on hardware', () => {

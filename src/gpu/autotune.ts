@@ -99,7 +99,7 @@ function median(xs: number[]): number {
 /** Times the candidates for `g` on zero-filled scratch buffers and returns the fastest. */
 async function measure(rt: Runtime, g: ConvTransposeGeometry, storage: Storage): Promise<AutotuneResult> {
   rt.checkAlive();
-  const env = { limits: rt.limits, software: rt.software, storage, guard: false };
+  const env = { limits: rt.limits, software: rt.software, storage, guard: false, cores: rt.cores };
   const auto = plan(g, rt.limits, env);
   const ranked = (Object.entries(auto.costs) as [KernelName, number][]).sort((a, b) => a[1] - b[1]);
   const best = ranked[0]![1];

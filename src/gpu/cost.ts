@@ -3,7 +3,7 @@
  *
  * A kernel's estimated time is
  *
- *   cost = work / rate + threads · threadOverhead + floatsMoved · floatCost + outputs · outputCost + passes · passOverhead
+ *   cost = work / rate · occupancy + threads · threadOverhead + floatsMoved · floatCost + outputs · outputCost + passes · passOverhead
  *
  * in arbitrary units, where `work` counts the multiply-adds the kernel really executes
  * (inserted zeros and the empty lanes of partly filled register blocks included) weighted
@@ -16,6 +16,9 @@
  * invocations: every storage load is a per-lane gather and barriers are expensive, so the
  * register-blocked variants run, and a thread with a block of C channels × P pixels costs per
  * multiply-add one FMA plus (C + P)/(C·P) loads at about half an FMA each ({@link registerWork}).
+ * SwiftShader runs each workgroup on one CPU thread, so a pass of W workgroups on P threads
+ * takes ⌈W/P⌉ rounds where its work alone says W/P ({@link occupancy}): a 1-D layer whose
+ * scatter pass has one workgroup leaves all but one core idle.
  * The constants were fitted (least squares on relative error) to the medians of every kernel
  * on every layer of `npm run bench` on a quiet 2-core host (SwiftShader in Chromium). Moving
  * one float through memory (column buffer, read-modify-write) costs ~22 units. The fit ranks
@@ -55,6 +58,23 @@ export const ADAPTER_COSTS: Readonly<Record<'software' | 'hardware', AdapterCost
   hardware: { floatCost: 1, outputCost: 0, passOverhead: 20_000, loadCost: 0, divergence: 1 },
 };
 
+/**
+ * CPU threads assumed for a software adapter when the caller gives none (the engine passes
+ * `navigator.hardwareConcurrency`). Planning stays a pure function of its arguments.
+ */
+export const DEFAULT_CORES = 4;
+
+/**
+ * How much longer than its work alone says a pass of `workgroups` workgroups runs on a
+ * software adapter with `cores` threads: ⌈W/P⌉·P/W (1 when W is a multiple of P, P when
+ * W = 1; 1 on hardware adapters and when W is not counted).
+ */
+export function occupancy(env: Pick<KernelEnv, 'software' | 'cores'>, workgroups = 0): number {
+  const cores = env.cores ?? DEFAULT_CORES;
+  if (!env.software || !(workgroups >= 1) || !(cores > 1)) return 1;
+  return (Math.ceil(workgroups / cores) * cores) / workgroups;
+}
+
 /** The constants of `env`'s adapter class. */
 export function adapterCosts(env: Pick<KernelEnv, 'software'>): AdapterCosts {
   return ADAPTER_COSTS[env.software ? 'software' : 'hardware'];
@@ -84,7 +104,7 @@ export function estimate(env: KernelEnv, terms: CostTerms): Estimate {
   const k = adapterCosts(env);
   const bytes = elementBytes(env.storage) / 4;
   const cost =
-    terms.work / terms.rate +
+    (terms.work / terms.rate) * occupancy(env, terms.workgroups) +
     terms.threads * terms.threadOverhead +
     terms.extraFloats * k.floatCost +
     terms.outputs * k.outputCost * bytes +

@@ -37,6 +37,11 @@ export interface KernelEnv {
    * reference's IEEE rule; with finite weights those zeros add nothing and need no care.
    */
   readonly guard: boolean;
+  /**
+   * CPU threads a software adapter runs workgroups on (SwiftShader runs each workgroup on one
+   * thread); default `DEFAULT_CORES` (src/gpu/cost.ts). Unused on hardware adapters.
+   */
+  readonly cores?: number;
 }
 
 /** A variant of a kernel: the validated integers and words its WGSL is generated from. */
@@ -94,6 +99,8 @@ export interface CostTerms {
   extraFloats: number;
   outputs: number;
   passes: number;
+  /** Workgroups of the pass that does most of the work (0 or absent: not counted; see `occupancy` in src/gpu/cost.ts). */
+  workgroups?: number;
 }
 
 /** A kernel's choice for one geometry: its variant and the estimated cost of running it. */

@@ -62,6 +62,8 @@ export interface PlanOptions {
   storage?: Storage;
   /** True when the filter may hold ±∞ or NaN (see KernelEnv.guard); default false. */
   guard?: boolean;
+  /** CPU threads of a software adapter (see KernelEnv.cores); default DEFAULT_CORES of src/gpu/cost.ts. */
+  cores?: number;
 }
 
 /**
@@ -143,6 +145,7 @@ function envOf(limits: GPUSupportedLimits, options: PlanOptions): KernelEnv {
     software: options.software ?? false,
     storage: options.storage ?? 'f32',
     guard: options.guard ?? false,
+    ...(options.cores === undefined ? {} : { cores: options.cores }),
   };
 }
 

@@ -44,6 +44,12 @@ export function isSoftwareInfo(info: GPUAdapterInfo | undefined | null): boolean
   return /swiftshader|llvmpipe|lavapipe|warp|software/i.test(text);
 }
 
+/** `navigator.hardwareConcurrency` when the host has it (1 to 1024), else undefined. */
+function hostCores(): number | undefined {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: unknown } }).navigator?.hardwareConcurrency;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? Math.min(n, 1024) : undefined;
+}
+
 /**
  * One device and everything the engine tracks on it: effective limits, the
  * buffer pool, every live buffer (for `memory()`), and device loss.
@@ -53,6 +59,11 @@ export class Runtime implements BufferAllocator {
   /** The device's limits, tightened by the engine's `limits` option. */
   readonly limits: GPUSupportedLimits;
   readonly software: boolean;
+  /**
+   * CPU threads a software adapter runs workgroups on, as the host reports them
+   * (`navigator.hardwareConcurrency`; undefined where there is none, as in Node before 21).
+   */
+  readonly cores = hostCores();
   /**
    * True when the device has `shader-f16` and its compiler takes the native float16 accessors
    * (see {@link checkNativeF16}): float16 tensors are then read and written natively.

@@ -10,7 +10,10 @@
 import type { ConvTransposeGeometry } from '../../../types.js';
 import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
-import type { GemmTile, GemmVariant } from '../gemm/index.js';
+import { gemmWorkgroups, type GemmTile, type GemmVariant } from '../gemm/plan.js';
+
+/** Unused by register blocks; {@link gemmWorkgroups} takes a tile for the tiled variant. */
+const REGISTER_TILE: GemmTile = { TILE_M: 8, TILE_N: 8, TILE_K: 8 };
 
 /** Largest column buffer one call allocates (the WebGPU default maxStorageBufferBindingSize). */
 export const COL_CAP_BYTES = 128 * 1024 * 1024;
@@ -209,5 +212,7 @@ export function gemmCol2imCost(g: ConvTransposeGeometry, env: KernelEnv, colByte
     extraFloats: (2 * colBytes) / 4,
     outputs: g.outputSize,
     passes: 2,
+    // The GEMM pass's register blocks (counted on software adapters only, see occupancy).
+    workgroups: g.groups * g.batch * gemmWorkgroups(M, product(g.inSizes), 1, 'registers', REGISTER_TILE),
   });
 }

@@ -101,5 +101,6 @@ export function im2colGemmCost(g: ConvTransposeGeometry, env: KernelEnv): Estima
     extraFloats: 0,
     outputs: g.outputSize,
     passes: 1,
+    workgroups: im2colGemmWorkgroups(g, im2colGemmVariant(g, env)),
   });
 }

@@ -174,5 +174,7 @@ export function scatterCost(g: ConvTransposeGeometry, env: KernelEnv): Estimate 
     extraFloats: 2 * Math.max(0, writes - g.outputSize),
     outputs: g.outputSize,
     passes,
+    // Each tap pass runs every thread of the grid.
+    workgroups: ceilDiv(scatterThreads(g), WG),
   });
 }

@@ -395,5 +395,6 @@ export function subpixelCost(g: ConvTransposeGeometry, env: KernelEnv, c: Subpix
     extraFloats: 0,
     outputs: g.outputSize,
     passes: 1,
+    workgroups: subpixelWorkgroups(g, c),
   });
 }

@@ -81,5 +81,6 @@ export function zeroInsertionCost(g: ConvTransposeGeometry, env: KernelEnv): Est
     extraFloats: (2 * upsampledBytes(g)) / 4,
     outputs: g.outputSize,
     passes: 2,
+    workgroups: ceilDiv(convThreads(g), WG),
   });
 }
