@@ -39,15 +39,16 @@ export function wgslWithoutComments(): Plugin {
 }
 
 /**
- * Removes the WGSL comments of the shader generators' literals (scripts/strip-generators.mjs),
- * for the shipped library only, after TypeScript is compiled.
+ * Removes the WGSL comments of the shader generators' literals (scripts/strip-generators.mjs,
+ * with the stripComments the `.wgsl` files get), for the shipped library only, after
+ * TypeScript is compiled.
  */
 export function generatorsWithoutComments(): Plugin {
   return {
     name: 'generators-without-comments',
     transform(code, id) {
       if (!GENERATORS.test(id.split('?')[0] ?? '')) return null;
-      return { code: stripGeneratorComments(code, (c) => parseAst(c)), map: null };
+      return { code: stripGeneratorComments(code, (c) => parseAst(c), stripComments), map: null };
     },
   };
 }

@@ -1,31 +1,21 @@
 // Removes the WGSL comments that the shader generators carry in their string and template
 // literals, for the shipped library only: `npm run build` applies it to the compiled
 // generators (vite.config.ts) and `npm run size -- --why` to the sources it bundles, so the
-// sources and `npm run shaders:dump` keep every comment. (`.wgsl` files are stripped by
-// src/gpu/shader/strip.ts.)
+// sources and `npm run shaders:dump` keep every comment. Each piece of text is stripped by
+// the function that strips `.wgsl` files (src/gpu/shader/strip.ts), which the caller passes in.
 
 /** The modules whose string and template literals hold WGSL text and nothing else. */
 export const GENERATORS = /[\\/]src[\\/]gpu[\\/](kernels[\\/][^\\/]+[\\/]wgsl|execute|repack|f16-probe)\.ts$/;
 
 /**
- * One quasi (the raw text between placeholders) of a template literal without its `//`
- * comments, blank lines and indentation. A comment that reaches the next placeholder is
- * kept: it ends only at a newline (or at the end of the template), past what this quasi shows.
- */
-function stripQuasi(raw, last) {
-  return raw
-    .replace(/[ \t]*\/\/[^\n]*(\n|$)/g, (comment, newline) => (newline || last ? newline : comment))
-    .replace(/\n[ \t]+/g, '\n')
-    .replace(/\n{2,}/g, '\n');
-}
-
-/**
  * `code` (JavaScript compiled from one generator module) with WGSL comments removed from
  * its literals: a string literal that is a comment line becomes `''`, and template literals
- * lose their comments, blank lines and indentation (WGSL whitespace is insignificant). `parse`
- * gives an ESTree program whose nodes carry `start`/`end` offsets into `code`.
+ * lose their comments, blank lines and indentation (WGSL whitespace is insignificant), each
+ * quasi (the raw text between placeholders) through `strip(text, openEnd)`: stripComments of
+ * src/gpu/shader/strip.ts, open-ended for every quasi but the last. `parse` gives an ESTree
+ * program whose nodes carry `start`/`end` offsets into `code`.
  */
-export function stripGeneratorComments(code, parse) {
+export function stripGeneratorComments(code, parse, strip) {
   const edits = [];
   const visit = (node) => {
     if (Array.isArray(node)) return node.forEach(visit);
@@ -40,7 +30,7 @@ export function stripGeneratorComments(code, parse) {
         // The offsets must frame the raw text exactly; anything else is a parser this code does not know.
         if (raw !== q.value.raw)
           throw new Error(`strip-generators: template text at ${q.start} is not where the parser says`);
-        const text = stripQuasi(raw, i === node.quasis.length - 1);
+        const text = strip(raw, i < node.quasis.length - 1);
         if (text !== raw) edits.push([q.start, q.end, text]);
       });
     }

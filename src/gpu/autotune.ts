@@ -12,7 +12,7 @@ import { encodePieces, withFilterLayout } from './execute.js';
 import type { KernelName } from './kernel.js';
 import { kernelByName, plan, splitPieces } from './planner.js';
 import type { Runtime } from './runtime.js';
-import { elementBytes, type Storage } from './shader/storage.js';
+import { elementBytes } from './shader/storage.js';
 import type { DType } from './tensor.js';
 
 /** What autotuning chose for a geometry; see `Engine.autotune`. */
@@ -72,7 +72,7 @@ export class Autotuner {
       p = this.queue
         .then(() => {
           this.tunings++;
-          return measure(rt, g, rt.storageOf(dtype));
+          return measure(rt, g, dtype);
         })
         .then((r) => {
           this.results.set(key, r);
@@ -97,9 +97,10 @@ function median(xs: number[]): number {
 }
 
 /** Times the candidates for `g` on zero-filled scratch buffers and returns the fastest. */
-async function measure(rt: Runtime, g: ConvTransposeGeometry, storage: Storage): Promise<AutotuneResult> {
+async function measure(rt: Runtime, g: ConvTransposeGeometry, dtype: DType): Promise<AutotuneResult> {
   rt.checkAlive();
-  const env = { limits: rt.limits, software: rt.software, storage, guard: false, cores: rt.cores };
+  const env = { limits: rt.limits, ...rt.planEnv(dtype, false) };
+  const storage = env.storage;
   const auto = plan(g, rt.limits, env);
   const ranked = (Object.entries(auto.costs) as [KernelName, number][]).sort((a, b) => a[1] - b[1]);
   const best = ranked[0]![1];

@@ -384,7 +384,7 @@ class DeconvEngine implements Engine, LayerHost {
     dtype: DType,
     guard: boolean,
   ): Plan {
-    const env = { software: rt.software, storage: rt.storageOf(dtype), guard, cores: rt.cores };
+    const env = rt.planEnv(dtype, guard);
     const tuned = want === 'auto' ? this.tuner.get(g, dtype) : null;
     if (!tuned || tuned.kernel === 'cpu') return plan(g, rt.limits, { kernel: want, ...env });
     // Keep every kernel's estimate and unsupported reason from the 'auto' plan.

@@ -270,7 +270,7 @@ export class PreparedLayer implements PreparedConvTranspose {
     if (sp?.untunedAt != null && sp.untunedAt !== this.host.tuneVersion) sp = undefined;
     if (!sp) {
       const tuned = this.kernel === 'auto' ? this.host.tunedKernel(g, this.dtype) : null;
-      const env = { software: rt.software, storage: rt.storageOf(this.dtype), guard: this.guard, cores: rt.cores };
+      const env = rt.planEnv(this.dtype, this.guard);
       const p = plan(g, rt.limits, { kernel: tuned ?? this.kernel, ...env });
       const kernel = kernelByName(p.kernel);
       const packed = withFilterLayout(g, kernel.preferredFilterLayout(g.rank));

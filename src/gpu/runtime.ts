@@ -125,6 +125,14 @@ export class Runtime implements BufferAllocator {
     return this.hasF16 ? 'f16' : 'f16-packed';
   }
 
+  /**
+   * What the planner needs of this device for tensors of `dtype` (see PlanOptions): its
+   * adapter class, the host's threads, the storage and the IEEE guard.
+   */
+  planEnv(dtype: DType, guard: boolean): { software: boolean; storage: Storage; guard: boolean; cores?: number } {
+    return { software: this.software, storage: this.storageOf(dtype), guard, cores: this.cores };
+  }
+
   /** The DeconvError every call gets once the device is gone. */
   lostError(): DeconvError {
     return new DeconvError('DEVICE_LOST', `the GPU device was lost (${this.lostMessage || 'destroyed'})`, 'device');
