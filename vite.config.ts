@@ -10,12 +10,15 @@ import { stripComments } from './src/gpu/shader/strip.js';
 export { chromiumArgs, chromiumPath };
 
 /**
- * The package's entry points (see `exports` in package.json): the main module, and the
- * TF.js kernels as their own module when their source exists, so that the main entry never
- * loads TF.js.
+ * The package's entry points (see `exports` in package.json): the main module, the engine
+ * without its default kernels (`webgpu-deconv/core`), and the TF.js kernels as their own
+ * module when their source exists, so that the main entry never loads TF.js.
  */
 function libEntries(): Record<string, string> {
-  const entries: Record<string, string> = { index: resolve(import.meta.dirname, 'src/index.ts') };
+  const entries: Record<string, string> = {
+    index: resolve(import.meta.dirname, 'src/index.ts'),
+    core: resolve(import.meta.dirname, 'src/core.ts'),
+  };
   const tfjs = resolve(import.meta.dirname, 'src/tfjs.ts');
   if (existsSync(tfjs)) entries.tfjs = tfjs;
   return entries;
@@ -107,6 +110,7 @@ export default defineConfig(({ mode }) => {
       alias: [
         { find: /^webgpu-deconv$/, replacement: resolve(import.meta.dirname, 'src/index.ts') },
         { find: /^webgpu-deconv\/tfjs$/, replacement: resolve(import.meta.dirname, 'src/tfjs.ts') },
+        { find: /^webgpu-deconv\/core$/, replacement: resolve(import.meta.dirname, 'src/core.ts') },
       ],
     },
     plugins: [

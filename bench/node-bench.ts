@@ -55,7 +55,7 @@ import {
 // Internal, as in bench/bench.ts: the plain GEMM is the roof, and the planner's terms feed a refit.
 import { CallContext } from '../src/gpu/context.js';
 import { encodeMatmul, type GemmVariant } from '../src/gpu/kernels/gemm/index.js';
-import { kernelByName } from '../src/gpu/planner.js';
+import { getKernel } from '../src/gpu/kernels/registry.js';
 import { SMOKE, SUITE, type BenchLayer } from './suite.js';
 
 // --- settings -----------------------------------------------------------------------
@@ -709,7 +709,7 @@ const SUITE_2D: Suite<BenchLayer> = {
       reference: () => convTranspose2dCpu(x, layer.inputShape, w, layer.filterShape, options).data,
       plan: (engine, kernel) => engine.plan(layer.inputShape, layer.filterShape, { ...options, kernel }),
       terms(engine, kernel) {
-        const k = kernelByName(kernel);
+        const k = getKernel(kernel);
         const env = { limits: engine.limits!, software: engine.software, storage: 'f32' as const, guard: false };
         const choice = k.choose(g, env);
         return {

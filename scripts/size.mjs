@@ -31,11 +31,20 @@ console.log(fromTorch({ stride: 2, padding: 1 }, [1, 2, 4, 4], [2, 3, 3, 3]));`,
   {
     name: 'createEngine + one convTranspose2d',
     target: 35_000,
-    // Not met yet: every kernel's WGSL generator ships with the engine (43,671 B gzip measured);
-    // this ceiling keeps the bundle from growing while they are split out.
-    limit: 44_000,
+    // Not met: this createEngine runs all five kernels, so every kernel's planning and WGSL
+    // generator ships; the next entry is the same call with one kernel. This ceiling keeps the
+    // bundle from growing.
+    limit: 44_200,
     code: `import { createEngine } from 'webgpu-deconv';
 const engine = await createEngine();
+const r = await engine.convTranspose2d(new Float32Array(32), [1, 2, 4, 4], new Float32Array(54), [2, 3, 3, 3], { strides: [2, 2] });
+console.log(r.data);`,
+  },
+  {
+    name: 'core createEngine (subpixel) + one call',
+    target: 35_000,
+    code: `import { createEngine, subpixelKernel } from 'webgpu-deconv/core';
+const engine = await createEngine({ kernels: [subpixelKernel] });
 const r = await engine.convTranspose2d(new Float32Array(32), [1, 2, 4, 4], new Float32Array(54), [2, 3, 3, 3], { strides: [2, 2] });
 console.log(r.data);`,
   },
@@ -92,7 +101,9 @@ export async function measure(from = root) {
       legalComments: 'none',
       logLevel: 'silent',
       plugins,
-      alias: fromSource ? { 'webgpu-deconv': join(root, 'src/index.ts') } : {},
+      alias: fromSource
+        ? { 'webgpu-deconv': join(root, 'src/index.ts'), 'webgpu-deconv/core': join(root, 'src/core.ts') }
+        : {},
     });
     const code = out.outputFiles[0].contents;
     const result = {
@@ -124,7 +135,7 @@ export function report(results) {
           ? `not met (CI ceiling ${r.limit} holds)`
           : `OVER the CI ceiling ${r.limit}`;
     lines.push(
-      `  ${r.name.padEnd(36)} ${String(r.minified).padStart(7)} min ${String(r.gzip).padStart(7)} gzip` +
+      `  ${r.name.padEnd(40)} ${String(r.minified).padStart(7)} min ${String(r.gzip).padStart(7)} gzip` +
         `   target ≤ ${r.target} gzip: ${verdict}`,
     );
     for (const m of r.modules ?? []) lines.push(`      ${String(m.bytes).padStart(7)} min  ${m.path}`);

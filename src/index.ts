@@ -32,16 +32,20 @@ export { seededRandom, glorotUniform, heUniform, bilinearUpsampling, foldBatchNo
 export type { InitOptions, UpsamplingLayer, UpsamplingLayerNd, BatchNormParams } from './init.js';
 export * from './frameworks.js';
 export * from './convert.js';
-export { createEngine } from './gpu/engine.js';
+export { createEngine, plan } from './gpu/kernels/registry.js';
 export type { ConvResult, Engine, EngineOptions, LimitName, TensorOptions } from './gpu/engine.js';
 export type { EngineConvOptions, PreparedConvTranspose, PreparedConvTranspose2d, RunOptions } from './gpu/layer.js';
 export type { DType, GPUTensor } from './gpu/tensor.js';
 export { fromHalf, toHalf } from './half.js';
 export type { MemoryInfo, PoolCaps } from './gpu/runtime.js';
-export { plan } from './gpu/planner.js';
 export type { Plan, PlanOptions, PlanPiece, SubpixelConfig } from './gpu/planner.js';
 export { KERNEL_NAMES } from './gpu/kernel.js';
-export type { KernelName } from './gpu/kernel.js';
+export type { Kernel, KernelName } from './gpu/kernel.js';
+export { zeroInsertionKernel } from './gpu/kernels/zero-insertion/index.js';
+export { scatterKernel } from './gpu/kernels/scatter/index.js';
+export { gemmCol2imKernel } from './gpu/kernels/gemm-col2im/index.js';
+export { im2colGemmKernel } from './gpu/kernels/im2col-gemm/index.js';
+export { subpixelKernel } from './gpu/kernels/subpixel/index.js';
 export type { AutotuneResult } from './gpu/autotune.js';
 export { loadTorchDecoder } from './torch-model.js';
 export type {

@@ -13,6 +13,7 @@ import { DeconvError } from './errors.js';
 import { fromTensorFlow, type TensorFlowParams } from './frameworks.js';
 import { engineOnDevice, type Engine } from './gpu/engine.js';
 import { KERNEL_NAMES, type KernelName } from './gpu/kernel.js';
+import { allKernels } from './gpu/kernels/registry.js';
 import type { PreparedConvTranspose } from './gpu/layer.js';
 import type { GPUTensor } from './gpu/tensor.js';
 import { oneOf, readOptions } from './validate.js';
@@ -149,7 +150,7 @@ export function registerTfjsKernels(tf: TfjsCore, options: TfjsKernelOptions = {
   const engineFor = (b: WebGPUBackendLike): Engine => {
     let e = engines.get(b);
     if (!e || e.destroyed) {
-      e = engineOnDevice(b.device);
+      e = engineOnDevice(b.device, allKernels());
       engines.set(b, e);
       // Release a filter's prepared layers when TF.js frees the filter.
       const dispose = b.disposeData;

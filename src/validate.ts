@@ -256,7 +256,7 @@ function copyList(param: string, list: unknown[]): unknown[] {
     for (let i = 0; i < length; i++) if (i in list) copy[i] = list[i];
     return copy;
   } catch {
-    return invalid(param, list, 'must be an array of integers (it could not be read)');
+    return invalid(param, list, 'could not be read: its length or an element threw');
   }
 }
 

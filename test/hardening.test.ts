@@ -11,7 +11,9 @@ import { conv2dCpu, convTranspose2dCpu, convTransposeCpu } from '../src/cpu.js';
 import { DeconvError, type DeconvErrorCode } from '../src/errors.js';
 import { fromOnnx, fromTorch } from '../src/frameworks.js';
 import { resolveConvTranspose, resolveConvTranspose2d } from '../src/geometry.js';
-import { createEngine, type Engine } from '../src/gpu/engine.js';
+import type { Engine } from '../src/gpu/engine.js';
+import { createEngine } from '../src/gpu/kernels/registry.js';
+import { createEngine as createCoreEngine, scatterKernel, subpixelKernel } from '../src/core.js';
 import { bilinearUpsampling, foldBatchNorm, glorotUniform, heUniform } from '../src/init.js';
 import { fromHalf, toHalf } from '../src/half.js';
 import { getDevice } from './helpers/gpu.js';
@@ -425,6 +427,43 @@ describe('engine options are validated', () => {
       'options.pool.buffers',
     );
     await rejectsAsync(() => createEngine({ fallbak: 'none' } as never), 'INVALID_ARGUMENT', 'options.fallbak');
+  });
+
+  it('kernels: a non-empty array of distinct kernels of the library; required by the core createEngine', async () => {
+    for (const kernels of [[], 'subpixel', null, subpixelKernel]) {
+      await rejectsAsync(() => createEngine({ device, kernels } as never), 'INVALID_ARGUMENT', 'options.kernels');
+    }
+    const fake = { ...subpixelKernel, name: 'winograd' };
+    for (const bad of ['subpixel', {}, fake, { name: 'subpixel' }]) {
+      const e = await rejectsAsync(
+        () => createEngine({ device, kernels: [scatterKernel, bad] } as never),
+        'INVALID_ARGUMENT',
+        'options.kernels[1]',
+      );
+      expect(e.message.length).toBeLessThan(300);
+    }
+    await rejectsAsync(
+      () => createEngine({ device, kernels: [scatterKernel, scatterKernel] }),
+      'INVALID_ARGUMENT',
+      'options.kernels[1]',
+    );
+    // Hostile lists: a revoked Proxy, a length of 2^32 − 1 (never iterated), a throwing element.
+    const { proxy: revoked, revoke } = Proxy.revocable([scatterKernel], {});
+    revoke();
+    const long = new Proxy([scatterKernel], { get: (t, p) => (p === 'length' ? 2 ** 32 - 1 : Reflect.get(t, p)) });
+    for (const kernels of [revoked, long]) {
+      await rejectsAsync(() => createEngine({ device, kernels } as never), 'INVALID_ARGUMENT', 'options.kernels');
+    }
+    const throwing = Object.defineProperty([scatterKernel, scatterKernel], 1, {
+      get: () => {
+        throw new Error('element');
+      },
+    });
+    await rejectsAsync(() => createEngine({ device, kernels: throwing }), 'INVALID_ARGUMENT', 'options.kernels');
+    // Checked before any device is requested, on every backend.
+    await rejectsAsync(() => createEngine({ kernels: [] }), 'INVALID_ARGUMENT', 'options.kernels');
+    await rejectsAsync(() => createCoreEngine({ device } as never), 'INVALID_ARGUMENT', 'options.kernels');
+    await rejectsAsync(() => createCoreEngine({} as never), 'INVALID_ARGUMENT', 'options.kernels');
   });
 });
 

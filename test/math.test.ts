@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConvTranspose } from '../src/geometry.js';
 import { firstTap, tapStep } from '../src/gpu/math.js';
-import { plan } from '../src/gpu/planner.js';
+import { plan } from '../src/gpu/kernels/registry.js';
 
 const LIMITS = {
   maxStorageBufferBindingSize: 2 ** 27,

@@ -121,9 +121,9 @@ async function runReadmeExample(project: string): Promise<void> {
   expect(stderr, 'the example runs on WebGPU, not on the CPU fallback').not.toMatch(/running on the CPU reference/);
 }
 
-/** The package's entry points: what vite.config.ts builds (src/index.ts, and src/tfjs.ts when it exists). */
+/** The package's entry points: what vite.config.ts builds (src/index.ts, src/core.ts, and src/tfjs.ts when it exists). */
 function entryNames(): string[] {
-  return ['index', ...(existsSync(join(root, 'src', 'tfjs.ts')) ? ['tfjs'] : [])];
+  return ['index', 'core', ...(existsSync(join(root, 'src', 'tfjs.ts')) ? ['tfjs'] : [])];
 }
 
 beforeAll(async () => {
@@ -324,8 +324,9 @@ describe('installed from git (git+file://)', () => {
  * in signatures, and wrong options that must not compile.
  */
 function writeConsumers(project: string): void {
-  const common = `import { createEngine, DeconvError, fromTensorFlow, fromTorch } from 'webgpu-deconv';
+  const common = `import { createEngine, DeconvError, fromTensorFlow, fromTorch, scatterKernel } from 'webgpu-deconv';
 import type { ConvTranspose2dOptions, EngineOptions, GPUTensor, LimitName } from 'webgpu-deconv';
+import { createEngine as createCoreEngine, subpixelKernel } from 'webgpu-deconv/core';
 
 const geometry = { strides: [2, 2], padding: [1, 1, 1, 1], outputPadding: [1, 1] };
 const fused = { strides: [2, 2], padding: [1, 1, 1, 1], activation: 'relu' } as const;
@@ -351,7 +352,13 @@ export async function run(gpu: GPU): Promise<GPUBuffer | null> {
   const y = layer.run(x);
   const data: Float32Array = await y.read();
   console.log(a.data.length + b.shape.length + data.length, device?.limits[limit]);
+  const kernels = [subpixelKernel, scatterKernel] as const;
+  const slim = await createCoreEngine({ gpu, kernels });
+  const one = await createEngine({ gpu, kernels: [scatterKernel] });
+  console.log(slim.kernels.length + one.kernels.length);
   try {
+    // @ts-expect-error: createEngine of webgpu-deconv/core needs the kernels
+    await createCoreEngine({ gpu });
     // @ts-expect-error: not the name of a GPUSupportedLimits member
     await createEngine({ gpu, limits: { maxStorageBuffersize: 1 } });
     // @ts-expect-error: not an option of createEngine

@@ -5,9 +5,9 @@ import { resolveConvTranspose, resolveConvTranspose2d } from '../src/geometry.js
 import { convTranspose2dCpu } from '../src/cpu.js';
 import { extractInput, placeOutput } from '../src/gpu/execute.js';
 import { DEFAULT_CORES, occupancy } from '../src/gpu/cost.js';
-import { getKernel } from '../src/gpu/kernels/registry.js';
 import { phaseTaps, subpixelConfig, subpixelWorkgroups } from '../src/gpu/kernels/subpixel/index.js';
-import { inputRows, issuedMacs, plan, splitPieces, subGeometry } from '../src/gpu/planner.js';
+import { getKernel, issuedMacs, plan } from '../src/gpu/kernels/registry.js';
+import { inputRows, splitPieces, subGeometry } from '../src/gpu/planner.js';
 import { randomCase, rng } from './helpers/check.js';
 
 /** WebGPU's default limits, as a plain object. */

@@ -8,7 +8,10 @@ import { readmeExamples } from './global-setup.js';
 
 const root = join(import.meta.dirname, '..');
 
-/** The Node examples, in README order: In Node, audio, volume, float16, the generator, the PyTorch port, TF.js. */
+/**
+ * The Node examples, in README order: In Node, audio, volume, float16, the generator, the
+ * PyTorch port, TF.js, shipping only some kernels.
+ */
 const EXAMPLES = readmeExamples('node');
 
 /** Writes an example into the repo (so its imports resolve), runs it and returns what it printed. */
@@ -33,7 +36,7 @@ function line(printed: unknown[][], label: string): unknown[] {
 afterEach(() => vi.restoreAllMocks());
 
 describe('README examples (GPU: Dawn + SwiftShader in Node)', () => {
-  it('has the seven Node examples', () => expect(EXAMPLES).toHaveLength(7));
+  it('has the eight Node examples', () => expect(EXAMPLES).toHaveLength(8));
 
   it('"In Node": one call and one prepared layer, on WebGPU', async () => {
     const printed = await run(0, 'readme-node');
@@ -88,5 +91,12 @@ describe('README examples (GPU: Dawn + SwiftShader in Node)', () => {
     const [, length, difference] = line(await run(6, 'readme-tfjs'), 'tfjs') as [string, number, number];
     expect(length).toBe(16 * 16 * 3);
     expect(difference).toBeLessThan(1e-5);
+  });
+
+  it('"Shipping only some kernels": an engine of webgpu-deconv/core with three kernels', async () => {
+    const [, kernels, shape, kernel] = line(await run(7, 'readme-core'), 'core');
+    expect(kernels).toEqual(['subpixel', 'scatter', 'gemm-col2im']);
+    expect(shape).toEqual([1, 3, 7, 7]);
+    expect(kernels).toContain(kernel);
   });
 });

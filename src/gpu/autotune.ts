@@ -10,7 +10,7 @@ import { BufferUsage } from './flags.js';
 import { CallContext } from './context.js';
 import { encodePieces, withFilterLayout } from './execute.js';
 import type { KernelName } from './kernel.js';
-import { kernelByName, plan, splitPieces } from './planner.js';
+import { kernelByName, planWith, splitPieces } from './planner.js';
 import type { Runtime } from './runtime.js';
 import { elementBytes } from './shader/storage.js';
 import type { DType } from './tensor.js';
@@ -101,7 +101,7 @@ async function measure(rt: Runtime, g: ConvTransposeGeometry, dtype: DType): Pro
   rt.checkAlive();
   const env = { limits: rt.limits, ...rt.planEnv(dtype, false) };
   const storage = env.storage;
-  const auto = plan(g, rt.limits, env);
+  const auto = planWith(rt.kernels, g, rt.limits, env);
   const ranked = (Object.entries(auto.costs) as [KernelName, number][]).sort((a, b) => a[1] - b[1]);
   const best = ranked[0]![1];
   const names = ranked.filter(([, c]) => c <= best * WITHIN).map(([n]) => n);
@@ -114,7 +114,7 @@ async function measure(rt: Runtime, g: ConvTransposeGeometry, dtype: DType): Pro
     return result(auto.kernel, {}, `'${auto.kernel}' is the only kernel within ${WITHIN}× of the best estimate`);
   }
   const runners = names.map((name) => {
-    const kernel = kernelByName(name);
+    const kernel = kernelByName(name, rt.kernels);
     const packed = withFilterLayout(g, kernel.preferredFilterLayout(g.rank));
     return { name, kernel, g: packed, pieces: splitPieces(kernel, packed, env), times: [] as number[], ok: true };
   });

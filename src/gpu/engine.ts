@@ -5,7 +5,7 @@ import { DeconvError, invalid, show } from '../errors.js';
 import { OPTION_KEYS, resolveConvTranspose } from '../geometry.js';
 import { roundToHalf } from '../half.js';
 import type { ConvTransposeGeometry, ConvTransposeOptions } from '../types.js';
-import { isInt, oneOf, readBoolean, readOptions, readShape } from '../validate.js';
+import { isArray, isInt, oneOf, readBoolean, readOptions, readShape } from '../validate.js';
 import { CallContext } from './context.js';
 import { hasNonFinite, readData, valuesOf, writeData, type StoredData } from './data.js';
 import { encodePieces, extractInput, placeOutput } from './execute.js';
@@ -19,7 +19,7 @@ import {
   type PreparedConvTranspose,
   type PreparedConvTranspose2d,
 } from './layer.js';
-import { kernelByName, plan, type Plan, type PlanPiece } from './planner.js';
+import { kernelByName, planWith, type Plan, type PlanPiece } from './planner.js';
 import { checkNativeF16 } from './f16-probe.js';
 import { isSoftwareInfo, Runtime, type MemoryInfo, type PoolCaps } from './runtime.js';
 import { DeviceTensor, HostTensor, dtypeBytes, type DType, type GPUTensor } from './tensor.js';
@@ -95,6 +95,14 @@ export interface EngineOptions {
    * later ones use the fastest (see {@link Engine.autotune}). Default false: the cost model decides.
    */
   autotune?: boolean;
+  /**
+   * The kernels the engine may run (`subpixelKernel`, `scatterKernel`, `gemmCol2imKernel`,
+   * `im2colGemmKernel`, `zeroInsertionKernel`); default all five. A geometry none of them can
+   * run is rejected (DEVICE_LIMIT), and the `kernel` option may only name one of them. With
+   * `createEngine` of `webgpu-deconv/core` this option is required, and an application's
+   * bundle then holds only the kernels it names.
+   */
+  kernels?: readonly Kernel[];
 }
 
 /** Result of {@link Engine.convTranspose}. */
@@ -306,7 +314,7 @@ class DeconvEngine implements Engine, LayerHost {
     return this.rt?.device ?? null;
   }
   get kernels(): readonly KernelName[] {
-    return this.backend === 'webgpu' ? KERNEL_NAMES : [];
+    return this.rt ? this.rt.kernels.map((k) => k.name) : [];
   }
   get software(): boolean {
     return this.rt?.software ?? false;
@@ -328,7 +336,7 @@ class DeconvEngine implements Engine, LayerHost {
       rt.destroyAll();
       this.recovering = requestDevice(this.gpu).then(async (made) => {
         if (typeof made === 'string' || this.isDestroyed) return null;
-        const next = this.runtimeFor(made.device, made.software);
+        const next = this.runtimeFor(made.device, made.software, rt.kernels);
         await checkNativeF16(next);
         this.rt = next;
         this.watch(next);
@@ -337,9 +345,9 @@ class DeconvEngine implements Engine, LayerHost {
     });
   }
 
-  runtimeFor(device: GPUDevice, software: boolean): Runtime {
+  private runtimeFor(device: GPUDevice, software: boolean, kernels: readonly Kernel[]): Runtime {
     const o = this.options;
-    return new Runtime(device, o.software ?? software, o.limits, o.pool);
+    return new Runtime(device, o.software ?? software, kernels, o.limits, o.pool);
   }
 
   private checkOpen(): void {
@@ -386,10 +394,10 @@ class DeconvEngine implements Engine, LayerHost {
   ): Plan {
     const env = rt.planEnv(dtype, guard);
     const tuned = want === 'auto' ? this.tuner.get(g, dtype) : null;
-    if (!tuned || tuned.kernel === 'cpu') return plan(g, rt.limits, { kernel: want, ...env });
+    if (!tuned || tuned.kernel === 'cpu') return planWith(rt.kernels, g, rt.limits, { kernel: want, ...env });
     // Keep every kernel's estimate and unsupported reason from the 'auto' plan.
-    const auto = plan(g, rt.limits, env);
-    const p = plan(g, rt.limits, { kernel: tuned.kernel, ...env });
+    const auto = planWith(rt.kernels, g, rt.limits, env);
+    const p = planWith(rt.kernels, g, rt.limits, { kernel: tuned.kernel, ...env });
     return { ...p, costs: auto.costs, unsupported: auto.unsupported, reason: `autotuned: ${tuned.reason}` };
   }
 
@@ -482,7 +490,7 @@ class DeconvEngine implements Engine, LayerHost {
     const rt = await this.currentRuntime();
     if (want === 'auto' && this.options.autotune) await this.tuner.tune(rt, g, dtype);
     const p = this.planCall(rt, g, want, dtype, guard);
-    const kernel = kernelByName(p.kernel);
+    const kernel = kernelByName(p.kernel, rt.kernels);
     const bytes = dtypeBytes(dtype);
     const max = rt.limits.maxBufferSize;
     const bias = g.bias ? readData('options.bias', g.bias, [g.outChannels], dtype) : null;
@@ -710,9 +718,59 @@ interface ValidEngineOptions {
   limits?: Partial<Record<string, number>>;
   pool?: Partial<PoolCaps>;
   autotune: boolean;
+  /** The `kernels` option; undefined: all five. */
+  kernels?: readonly Kernel[];
 }
 
-const ENGINE_KEYS = ['gpu', 'device', 'fallback', 'limits', 'software', 'pool', 'autotune'] as const;
+const ENGINE_KEYS = ['gpu', 'device', 'fallback', 'limits', 'software', 'pool', 'autotune', 'kernels'] as const;
+
+/** What the engine calls on a kernel: anything else passed in `kernels` is not one. */
+const KERNEL_METHODS = [
+  'preferredFilterLayout',
+  'unsupported',
+  'scratchBytes',
+  'choose',
+  'issuedMacs',
+  'encode',
+] as const;
+
+/**
+ * Validates the `kernels` option into a fresh array: a non-empty list of distinct kernels of
+ * this library. Its length and each element are read once, and a read that throws (a revoked
+ * Proxy, a getter) is the parameter's error.
+ */
+function readKernels(value: unknown): readonly Kernel[] {
+  const kernels = "this library's kernels (subpixelKernel, scatterKernel, gemmCol2imKernel, …)";
+  const list = `a non-empty array of ${kernels}`;
+  const read = <T>(get: () => T, param: string, got: unknown): T => {
+    try {
+      return get();
+    } catch {
+      return invalid(param, got, `must be ${list} (it could not be read)`);
+    }
+  };
+  if (!isArray(value)) invalid('options.kernels', value, `must be ${list}`);
+  const length = read(() => value.length, 'options.kernels', value);
+  if (!isInt(length, 1, KERNEL_NAMES.length)) {
+    invalid('options.kernels', value, `must be ${list}, at most ${KERNEL_NAMES.length} of them`);
+  }
+  const out: Kernel[] = [];
+  for (let i = 0; i < length; i++) {
+    const param = `options.kernels[${i}]`;
+    const k = read(() => value[i], param, undefined);
+    const name = hasMethods(k, KERNEL_METHODS) ? read(() => (k as { name?: unknown }).name, param, k) : undefined;
+    if (!KERNEL_NAMES.includes(name as KernelName)) invalid(param, k, `must be one of ${kernels}`);
+    if (out.some((x) => x.name === name)) {
+      throw new DeconvError(
+        'INVALID_ARGUMENT',
+        `${param}: the '${name as string}' kernel is already in the list`,
+        param,
+      );
+    }
+    out.push(k as Kernel);
+  }
+  return out;
+}
 
 /** True for an object with the methods of `names`. */
 function hasMethods(value: unknown, names: readonly string[]): boolean {
@@ -771,14 +829,15 @@ function engineConfig(options: unknown): {
       "must be a WebGPU entry point (navigator.gpu, or create([]) of the 'webgpu' package)",
     );
   }
-  return { o, valid: { software, limits, pool, autotune } };
+  const kernels = o.kernels === undefined ? undefined : readKernels(o.kernels);
+  return { o, valid: { software, limits, pool, autotune, ...(kernels ? { kernels } : {}) } };
 }
 
-function engineOn(device: GPUDevice, valid: ValidEngineOptions): Engine {
+function engineOn(device: GPUDevice, kernels: readonly Kernel[], valid: ValidEngineOptions): Engine {
   let rt: Runtime;
   try {
     const info = (device as unknown as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    rt = new Runtime(device, valid.software ?? isSoftwareInfo(info), valid.limits, valid.pool);
+    rt = new Runtime(device, valid.software ?? isSoftwareInfo(info), kernels, valid.limits, valid.pool);
   } catch (e) {
     invalid('options.device', device, `must be a GPUDevice (${e instanceof Error ? e.message : show(e)})`);
   }
@@ -787,29 +846,43 @@ function engineOn(device: GPUDevice, valid: ValidEngineOptions): Engine {
 
 /**
  * An engine on a ready device, made synchronously (for code that cannot wait, such as a
- * kernel registered into another library). Options as {@link createEngine}'s but `gpu`.
+ * kernel registered into another library), running `kernels` unless `options.kernels` names
+ * others. Options as {@link createEngine}'s but `gpu`.
  */
-export function engineOnDevice(device: GPUDevice, options: Omit<EngineOptions, 'gpu' | 'device'> = {}): Engine {
+export function engineOnDevice(
+  device: GPUDevice,
+  kernels: readonly Kernel[],
+  options: Omit<EngineOptions, 'gpu' | 'device'> = {},
+): Engine {
   const { o, valid } = engineConfig(options);
   if (o.gpu !== undefined || o.device !== undefined)
     invalid('options', options, 'takes no gpu or device: the device is the first argument');
   if (!hasMethods(device, ['createBuffer', 'createComputePipeline', 'pushErrorScope'])) {
     invalid('device', device, 'must be a GPUDevice');
   }
-  return engineOn(device, valid);
+  return engineOn(device, valid.kernels ?? kernels, valid);
 }
 
 /**
- * Creates an engine. In a browser it uses `navigator.gpu`; in Node pass the `gpu` object of
- * the `webgpu` package, or a ready `device`. Without WebGPU the engine runs the CPU reference
- * (`backend === 'cpu'`, with one `console.warn` saying why) unless `fallback: 'none'`, which
- * throws DeconvError('NO_WEBGPU'). Unknown options are rejected.
+ * Creates an engine (see `createEngine`) running `options.kernels`, or `defaults` without
+ * that option; null `defaults` make the option required. The package's `createEngine` passes
+ * the library's five kernels (src/gpu/kernels/registry.ts); `webgpu-deconv/core`'s passes
+ * none, so that an application's bundle holds only the kernels it names.
  */
-export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+export async function openEngine(options: EngineOptions = {}, defaults: readonly Kernel[] | null): Promise<Engine> {
   const { o, valid } = engineConfig(options);
+  const kernels =
+    valid.kernels ??
+    defaults ??
+    invalid(
+      'options.kernels',
+      undefined,
+      "is required by webgpu-deconv/core's createEngine: an array of the kernels to run, e.g. [subpixelKernel] " +
+        "(createEngine of 'webgpu-deconv' runs all five without it)",
+    );
   const fallback = o.fallback ?? 'cpu';
   if (o.device !== undefined) {
-    const engine = engineOn(o.device as GPUDevice, valid) as DeconvEngine;
+    const engine = engineOn(o.device as GPUDevice, kernels, valid) as DeconvEngine;
     await checkNativeF16(engine.runtime());
     return engine;
   }
@@ -826,7 +899,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     }
     return new DeconvEngine('cpu', null, null, valid);
   }
-  const rt = new Runtime(made.device, valid.software ?? made.software, valid.limits, valid.pool);
+  const rt = new Runtime(made.device, valid.software ?? made.software, kernels, valid.limits, valid.pool);
   await checkNativeF16(rt);
   return new DeconvEngine('webgpu', rt, gpu, valid);
 }

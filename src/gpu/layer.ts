@@ -9,7 +9,7 @@ import { CallContext } from './context.js';
 import { hasNonFinite, readData, valuesOf, writeData, type StoredData } from './data.js';
 import { encodePieces, packFilter, withFilterLayout } from './execute.js';
 import { KERNEL_NAMES, type Kernel, type KernelName } from './kernel.js';
-import { checkKernelName, kernelByName, plan, splitPieces, type PlanPiece } from './planner.js';
+import { checkAvailable, checkKernelName, kernelByName, planWith, splitPieces, type PlanPiece } from './planner.js';
 import { encodeFiniteCheck, encodeRepack } from './repack.js';
 import type { Runtime } from './runtime.js';
 import { DeviceTensor, HostTensor, dtypeBytes, type DType, type GPUTensor } from './tensor.js';
@@ -38,6 +38,8 @@ export interface RunOptions {
 export interface LayerHost {
   readonly owner: object;
   readonly backend: 'webgpu' | 'cpu';
+  /** The names of the kernels the engine runs. */
+  readonly kernels: readonly KernelName[];
   /** The current runtime; throws DeconvError when the engine is destroyed or its device lost. */
   runtime(): Runtime;
   /** The kernel autotuning chose for a geometry, or null when it is not tuned. */
@@ -167,7 +169,7 @@ export class PreparedLayer implements PreparedConvTranspose {
       if (o.outputSizes !== undefined) readInts('options.outputSizes', o.outputSizes, [rank], 1);
       resolveConvTranspose(probe, shape, { ...o, padding: undefined, outputSizes: undefined } as ConvTransposeOptions);
     }
-    if (kernel !== 'auto') kernelByName(kernel);
+    if (kernel !== 'auto' && host.backend === 'webgpu') checkAvailable(kernel, host.kernels);
     this.host = host;
     this.dtype = dtype;
     this.kernel = kernel;
@@ -271,8 +273,8 @@ export class PreparedLayer implements PreparedConvTranspose {
     if (!sp) {
       const tuned = this.kernel === 'auto' ? this.host.tunedKernel(g, this.dtype) : null;
       const env = rt.planEnv(this.dtype, this.guard);
-      const p = plan(g, rt.limits, { kernel: tuned ?? this.kernel, ...env });
-      const kernel = kernelByName(p.kernel);
+      const p = planWith(rt.kernels, g, rt.limits, { kernel: tuned ?? this.kernel, ...env });
+      const kernel = kernelByName(p.kernel, rt.kernels);
       const packed = withFilterLayout(g, kernel.preferredFilterLayout(g.rank));
       const bytes = dtypeBytes(this.dtype);
       if (g.outputSize * bytes > rt.limits.maxBufferSize) {

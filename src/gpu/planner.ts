@@ -10,7 +10,6 @@ import type { ConvTransposeGeometry } from '../types.js';
 import { adapterCosts } from './cost.js';
 import type { Kernel, KernelEnv, KernelName, VariantKey } from './kernel.js';
 import { KERNEL_NAMES } from './kernel.js';
-import { allKernels } from './kernels/registry.js';
 import type { SubpixelConfig } from './kernels/subpixel/plan.js';
 import { foldGrid, limitsRecord } from './limits.js';
 import { elementBytes, type Storage } from './shader/storage.js';
@@ -56,7 +55,7 @@ export interface PlanOptions {
   kernel?: KernelName | 'auto';
   /** True on a software adapter (SwiftShader). */
   software?: boolean;
-  /** Kernels to consider; defaults to the five of the library. */
+  /** Kernels to consider; defaults to the five of the library (engines pass the kernels they were created with). */
   kernels?: readonly Kernel[];
   /** How the tensors are stored; default 'f32'. */
   storage?: Storage;
@@ -237,19 +236,26 @@ export function splitPieces(
   );
 }
 
-/** The kernel object for a name. */
-export function kernelByName(name: KernelName, kernels: readonly Kernel[] = allKernels()): Kernel {
-  const k = kernels.find((x) => x.name === name);
-  if (!k) throw new DeconvError('INVALID_ARGUMENT', `options.kernel = "${name}": not available`, 'options.kernel');
-  return k;
+/** Throws unless `name` is among `available`, the names of the kernels given (an engine's, or plan's `kernels`). */
+export function checkAvailable(name: KernelName, available: readonly KernelName[]): void {
+  if (available.includes(name)) return;
+  throw new DeconvError(
+    'INVALID_ARGUMENT',
+    `options.kernel = '${name}': not one of the kernels given (${available.map((x) => `'${x}'`).join(', ')}; ` +
+      "an engine's are its createEngine kernels option)",
+    'options.kernel',
+  );
 }
 
-/**
- * Multiply-adds a kernel issues for `g` (with a variant: as that variant runs them, empty
- * lanes and inserted zeros included; without one, for the kernel's algorithm).
- */
-export function issuedMacs(name: KernelName, g: ConvTransposeGeometry, variant?: object): number {
-  return kernelByName(name).issuedMacs(g, variant as VariantKey | undefined);
+/** The kernel of `kernels` with a given name. */
+export function kernelByName(name: KernelName, kernels: readonly Kernel[]): Kernel {
+  const k = kernels.find((x) => x.name === name);
+  if (!k)
+    checkAvailable(
+      name,
+      kernels.map((x) => x.name),
+    );
+  return k!;
 }
 
 /** Checks a kernel option: 'auto' or a kernel name. */
@@ -284,15 +290,22 @@ function whyNot(unsupported: Readonly<Partial<Record<KernelName, string>>>): str
 }
 
 /**
- * Plans a call: picks the kernel (the given one, or the lowest estimate for 'auto'), its
- * variant, and the pieces that fit the device's limits.
+ * Plans a call over `kernels` (`options.kernels` is not read): picks the kernel (the given
+ * one, or the lowest estimate for 'auto'), its variant, and the pieces that fit the device's
+ * limits. The package's `plan` is this over the library's kernels (src/gpu/kernels/registry.ts).
  * @throws DeconvError('UNSUPPORTED_BY_KERNEL') when a named kernel cannot run `g`;
- *   DeconvError('DEVICE_LIMIT') when nothing fits; DeconvError('INVALID_ARGUMENT') for an unknown kernel name.
+ *   DeconvError('DEVICE_LIMIT') when nothing fits; DeconvError('INVALID_ARGUMENT') for an
+ *   unknown kernel name or one not in `kernels`.
  */
-export function plan(g: ConvTransposeGeometry, limits: GPUSupportedLimits, options: PlanOptions = {}): Plan {
+export function planWith(
+  kernels: readonly Kernel[],
+  g: ConvTransposeGeometry,
+  limits: GPUSupportedLimits,
+  options: PlanOptions = {},
+): Plan {
   const env = envOf(limits, options);
-  const kernels = options.kernels ?? allKernels();
   const want = checkKernelName(options.kernel ?? 'auto');
+  if (want !== 'auto') kernelByName(want, kernels);
   const costs: Partial<Record<KernelName, number>> = {};
   const unsupported: Partial<Record<KernelName, string>> = {};
   const chosen = new Map<KernelName, { pieces: PlanPiece[]; variant: VariantKey; workgroups: number }>();

@@ -2,6 +2,7 @@ import { DeconvError } from '../errors.js';
 import { ShaderStage } from './flags.js';
 import { roundSize, type BufferAllocator } from './context.js';
 import { limitsRecord } from './limits.js';
+import type { Kernel } from './kernel.js';
 import type { Storage } from './shader/storage.js';
 import type { DType } from '../types.js';
 
@@ -81,14 +82,19 @@ export class Runtime implements BufferAllocator {
   private readonly caps: PoolCaps;
   private readonly lostSignal: Promise<never>;
 
+  /** The kernels the planner may pick on this device (the engine's). */
+  readonly kernels: readonly Kernel[];
+
   constructor(
     device: GPUDevice,
     software: boolean,
+    kernels: readonly Kernel[],
     lower: Partial<Record<string, number>> = {},
     caps: Partial<PoolCaps> = {},
   ) {
     this.device = device;
     this.software = software;
+    this.kernels = kernels;
     this.hasF16 = device.features?.has('shader-f16') ?? false;
     const limits = limitsRecord(device.limits);
     for (const [k, v] of Object.entries(lower)) {

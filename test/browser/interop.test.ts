@@ -7,7 +7,8 @@ import * as ort from 'onnxruntime-web/webgpu';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeconvError } from '../../src/errors.js';
-import { createEngine, type Engine } from '../../src/gpu/engine.js';
+import type { Engine } from '../../src/gpu/engine.js';
+import { createEngine } from '../../src/gpu/kernels/registry.js';
 import { convTransposeModel } from '../helpers/onnx-model.js';
 import { compare, randomData, rng } from '../helpers/check.js';
 

@@ -3,7 +3,8 @@
  * test/helpers/kernels-nd.ts, shared with Node). No adapter → the tests fail.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { createEngine, type Engine } from '../../src/gpu/engine.js';
+import type { Engine } from '../../src/gpu/engine.js';
+import { createEngine } from '../../src/gpu/kernels/registry.js';
 import { describeKernelsNd } from '../helpers/kernels-nd.js';
 
 let device: GPUDevice;

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convTranspose2dCpu } from '../../src/cpu.js';
 import { DeconvError } from '../../src/errors.js';
-import { createEngine, type Engine } from '../../src/gpu/engine.js';
+import type { Engine } from '../../src/gpu/engine.js';
+import { createEngine } from '../../src/gpu/kernels/registry.js';
 import { KERNEL_NAMES } from '../../src/gpu/kernel.js';
 import { isSoftwareInfo } from '../../src/gpu/runtime.js';
 import type { ConvTranspose2dOptions } from '../../src/types.js';

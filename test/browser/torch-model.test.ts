@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import weightsUrl from '../../demo/public/glyphs/weights.bin?url';
-import { createEngine, type Engine } from '../../src/gpu/engine.js';
+import type { Engine } from '../../src/gpu/engine.js';
+import { createEngine } from '../../src/gpu/kernels/registry.js';
 import { KERNEL_NAMES } from '../../src/gpu/kernel.js';
 import { withErrorScopes } from '../helpers/check.js';
 import { GOLDEN_OUTPUT_SHAPE, glyphManifest, runGlyphGoldens } from '../helpers/torch-model.js';

@@ -8,7 +8,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convTransposeCpu } from '../../src/cpu.js';
 import { DeconvError } from '../../src/errors.js';
-import { createEngine, type Engine } from '../../src/gpu/engine.js';
+import type { Engine } from '../../src/gpu/engine.js';
+import { KERNEL_NAMES, type KernelName } from '../../src/gpu/kernel.js';
+import { createEngine, getKernel } from '../../src/gpu/kernels/registry.js';
 import type { GPUTensor } from '../../src/gpu/tensor.js';
 import { resolveConvTranspose } from '../../src/geometry.js';
 import { roundToHalf } from '../../src/half.js';
@@ -747,6 +749,11 @@ const engineOptions: fc.Arbitrary<OptionsToken> = fc
         wrongValue.map((t) => ({ t })),
       ),
       autotune: fc.oneof(fc.boolean(), wrongValue),
+      // Kernel names, made into the kernel objects (empty lists and repeats included).
+      kernels: fc.oneof(
+        fc.array(fc.constantFrom(...KERNEL_NAMES), { maxLength: 6 }).map((n) => ({ n })),
+        wrongValue.map((t) => ({ t })),
+      ),
       fallbak: fc.constant('none'),
     },
     { requiredKeys: [] },
@@ -758,6 +765,7 @@ const engineOptions: fc.Arbitrary<OptionsToken> = fc
         if (v && typeof v === 'object' && 'make' in v) out[k] = (v as OptionsToken | Token).make(undefined);
         else if (v && typeof v === 'object' && 'l' in v) out[k] = { ...(v as { l: object }).l };
         else if (v && typeof v === 'object' && 'p' in v) out[k] = { ...(v as { p: object }).p };
+        else if (v && typeof v === 'object' && 'n' in v) out[k] = (v as { n: KernelName[] }).n.map(getKernel);
         else if (v && typeof v === 'object' && 't' in v) out[k] = (v as { t: Token }).t.make(undefined);
         else out[k] = v;
       }

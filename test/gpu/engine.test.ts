@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convTranspose2dCpu } from '../../src/cpu.js';
 import { DeconvError } from '../../src/errors.js';
 import { pipelineCount } from '../../src/gpu/context.js';
-import { createEngine, type Engine } from '../../src/gpu/engine.js';
+import type { Engine } from '../../src/gpu/engine.js';
+import { createEngine } from '../../src/gpu/kernels/registry.js';
+import { createEngine as createCoreEngine, gemmCol2imKernel, scatterKernel, subpixelKernel } from '../../src/core.js';
 import { KERNEL_NAMES, type KernelName } from '../../src/gpu/kernel.js';
 import type { ConvTranspose2dOptions } from '../../src/types.js';
 import { compare, getDevice, nodeGpu, randomCase, randomData, rng, withErrorScopes } from '../helpers/gpu.js';
@@ -63,6 +65,56 @@ describe('createEngine', () => {
     // No WebGPU entry point at all (Node has no navigator.gpu).
     const none = await codeOf(createEngine({ fallback: 'none' }));
     expect(['NO_WEBGPU', 'resolved']).toContain(none);
+  });
+});
+
+describe('the kernels option', () => {
+  const kernels = [scatterKernel, gemmCol2imKernel];
+  const names = ['scatter', 'gemm-col2im'];
+
+  it('an engine of two kernels plans, runs, prepares and tunes among them only (core createEngine)', async () => {
+    const e = await createCoreEngine({ device, fallback: 'none', kernels });
+    expect(e.kernels).toEqual(names);
+    const cases = randomCases(61, 8);
+    for (const c of cases) {
+      const p = e.plan(c.inputShape, c.filterShape, c.options)!;
+      expect(names).toContain(p.kernel);
+      expect(Object.keys({ ...p.costs, ...p.unsupported }).sort()).toEqual([...names].sort());
+      const r = await e.convTranspose2d(c.input, c.inputShape, c.filter, c.filterShape, c.options);
+      const ref = convTranspose2dCpu(c.input, c.inputShape, c.filter, c.filterShape, c.options).data;
+      expect(r.kernel).toBe(p.kernel);
+      const cmp = compare(r.data, ref);
+      expect(cmp.ok, `${c.name}: ${cmp.message}`).toBe(true);
+      const layer = e.createConvTranspose2d(c.filter, c.filterShape, c.options);
+      expect(names).toContain(layer.kernelFor(c.inputShape));
+      const x = e.upload(c.input, c.inputShape);
+      const y = layer.run(x);
+      const cmpLayer = compare(await y.read(), ref);
+      expect(cmpLayer.ok, `${c.name} (layer): ${cmpLayer.message}`).toBe(true);
+      [x, y].forEach((t) => t.destroy());
+      layer.destroy();
+    }
+    const c = cases[0]!;
+    const tuned = await e.autotune(c.inputShape, c.filterShape, c.options);
+    expect(names).toContain(tuned.kernel);
+    // A kernel the engine was not given cannot be asked for.
+    const other = { ...c.options, kernel: 'subpixel' as const };
+    expect(await codeOf(e.convTranspose2d(c.input, c.inputShape, c.filter, c.filterShape, other))).toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(await codeOf(() => e.createConvTranspose2d(c.filter, c.filterShape, other))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(() => e.plan(c.inputShape, c.filterShape, other))).toBe('INVALID_ARGUMENT');
+    e.destroy();
+  });
+
+  it("the package's createEngine takes the option too; without it, the engine runs all five kernels", async () => {
+    const one = await createEngine({ device, fallback: 'none', kernels: [subpixelKernel] });
+    expect(one.kernels).toEqual(['subpixel']);
+    const c = randomCase(rng(62), 0);
+    const r = await one.convTranspose2d(c.input, c.inputShape, c.filter, c.filterShape, c.options);
+    expect(r.kernel).toBe('subpixel');
+    one.destroy();
+    expect(engine.kernels).toEqual(KERNEL_NAMES);
   });
 });
 

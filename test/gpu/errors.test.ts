@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convTranspose2dCpu } from '../../src/cpu.js';
 import { DeconvError, type DeconvErrorCode } from '../../src/errors.js';
-import { createEngine, type Engine } from '../../src/gpu/engine.js';
+import type { Engine } from '../../src/gpu/engine.js';
+import { createEngine } from '../../src/gpu/kernels/registry.js';
 import { getDevice, withErrorScopes } from '../helpers/gpu.js';
 
 let device: GPUDevice;

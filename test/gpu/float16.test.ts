@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convTransposeCpu } from '../../src/cpu.js';
 import { DeconvError } from '../../src/errors.js';
-import { createEngine, type Engine } from '../../src/gpu/engine.js';
+import type { Engine } from '../../src/gpu/engine.js';
+import { createEngine } from '../../src/gpu/kernels/registry.js';
 import { halfBits, halfValue, roundToHalf, toHalf } from '../../src/half.js';
 import { compareHalf, getDevice, randomData, rng } from '../helpers/gpu.js';
 
@@ -121,7 +122,7 @@ describe('the native float16 path is checked on the device', () => {
   it('a device whose compiler rejects the native accessors gets packed halves', async () => {
     const { Runtime } = await import('../../src/gpu/runtime.js');
     const { checkNativeF16 } = await import('../../src/gpu/f16-probe.js');
-    const rt = new Runtime(device, true);
+    const rt = new Runtime(device, true, []);
     // This adapter has no shader-f16: claim it, and the probe's `enable f16;` fails to compile.
     rt.hasF16 = true;
     expect(rt.storageOf('float16')).toBe('f16');

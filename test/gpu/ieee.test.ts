@@ -8,7 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convTransposeCpu } from '../../src/cpu.js';
-import { createEngine, type Engine } from '../../src/gpu/engine.js';
+import type { Engine } from '../../src/gpu/engine.js';
+import { createEngine } from '../../src/gpu/kernels/registry.js';
 import { KERNEL_NAMES, type KernelName } from '../../src/gpu/kernel.js';
 import { roundToHalf, toHalf } from '../../src/half.js';
 import {

@@ -3,7 +3,8 @@
  * test/helpers/kernels-nd.ts, shared with Chromium). No adapter → getDevice throws → these fail.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { createEngine, type Engine } from '../../src/gpu/engine.js';
+import type { Engine } from '../../src/gpu/engine.js';
+import { createEngine } from '../../src/gpu/kernels/registry.js';
 import { getDevice } from '../helpers/gpu.js';
 import { describeKernelsNd } from '../helpers/kernels-nd.js';
 

@@ -4,7 +4,8 @@
  * within atol 1e-4 + rtol 1e-4. No adapter → getDevice throws → these tests fail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../src/gpu/engine.js';
+import type { Engine } from '../../src/gpu/engine.js';
+import { createEngine } from '../../src/gpu/kernels/registry.js';
 import { KERNEL_NAMES } from '../../src/gpu/kernel.js';
 import { roundSize, runKernel } from '../../src/gpu/context.js';
 import type { Kernel } from '../../src/gpu/kernel.js';

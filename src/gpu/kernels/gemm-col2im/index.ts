@@ -153,6 +153,10 @@ function encodeChunk(
   });
 }
 
+/**
+ * The 'gemm-col2im' kernel. A GEMM writes every input position's contribution to every tap into a column buffer, then col2im sums the columns that land on each output (Caffe's way). Pass it in `kernels` of `createEngine` to ship only the kernels
+ * an application uses.
+ */
 export const gemmCol2imKernel: Kernel = {
   name: 'gemm-col2im',
   // Input channels outermost, then output channels, then taps: the GEMM reads A = Wᵀ with

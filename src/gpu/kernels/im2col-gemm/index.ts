@@ -65,6 +65,10 @@ export function encodeIm2colGemm(
   });
 }
 
+/**
+ * The 'im2col-gemm' kernel. An implicit GEMM of the filter with the im2col matrix of the zero-inserted input, gathered while computing and never stored. Pass it in `kernels` of `createEngine` to ship only the kernels
+ * an application uses.
+ */
 export const im2colGemmKernel: Kernel = {
   name: 'im2col-gemm',
   // Taps outermost and input channels contiguous: the channel loop reads weights sequentially.

@@ -109,6 +109,10 @@ export function encodeScatter(
   }
 }
 
+/**
+ * The 'scatter' kernel. Each thread adds its inputs' products to the outputs they reach, in fixed passes of taps that never collide (deterministic, no atomics). Pass it in `kernels` of `createEngine` to ship only the kernels
+ * an application uses.
+ */
 export const scatterKernel: Kernel = {
   name: 'scatter',
   // Taps outermost and input channels contiguous: a thread's channel loop reads each of its 8

@@ -164,6 +164,10 @@ function variantOf(c: SubpixelConfig, rank: number, env: Pick<KernelEnv, 'storag
 /** Stride phases past the output positions the kernel accepts (65536 empty phases run in about 0.1 s on SwiftShader). */
 const MAX_EMPTY_PHASES = 1 << 16;
 
+/**
+ * The 'subpixel' kernel. The stride-phase decomposition: each output visits only the taps of its phase, so no inserted zero is multiplied. Pass it in `kernels` of `createEngine` to ship only the kernels
+ * an application uses.
+ */
 export const subpixelKernel: Kernel = {
   name: 'subpixel',
   // Taps outermost and input channels contiguous: the inner loop over input channels reads

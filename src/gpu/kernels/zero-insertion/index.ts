@@ -69,6 +69,10 @@ export function encodeZeroInsertion(
   });
 }
 
+/**
+ * The 'zero-insertion' kernel. The textbook method: the input upsampled with the stride's zeros, then a direct convolution with the flipped filter. Pass it in `kernels` of `createEngine` to ship only the kernels
+ * an application uses.
+ */
 export const zeroInsertionKernel: Kernel = {
   name: 'zero-insertion',
   // Input and output channels outermost: a thread's 4 channels read 4 filters tap by tap.
