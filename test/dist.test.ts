@@ -70,3 +70,16 @@ describe('dist/index.js (CPU-only: loads the module, runs the CPU reference)', (
     }
   });
 });
+
+describe('dist/core.js (CPU-only: loads the module, checks the kernels option)', () => {
+  it('imports in Node, exports the five kernels, and its createEngine requires them', async () => {
+    const core = await import(pathToFileURL(join(outDir, 'core.js')).href);
+    const kernels = ['zeroInsertionKernel', 'scatterKernel', 'gemmCol2imKernel', 'im2colGemmKernel', 'subpixelKernel'];
+    expect(Object.keys(core).sort()).toEqual(['createEngine', ...kernels].sort());
+    const err = await core.createEngine({ fallback: 'none' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', param: 'options.kernels' });
+    // Valid kernels pass validation: without WebGPU in Node this is NO_WEBGPU, not a kernels error.
+    const none = await core.createEngine({ kernels: [core.subpixelKernel], fallback: 'none' }).catch((e: unknown) => e);
+    expect(none).toMatchObject({ code: 'NO_WEBGPU' });
+  });
+});
