@@ -11,10 +11,13 @@ import { convTransposeModel } from './helpers/onnx-model.js';
 const root = join(import.meta.dirname, '..');
 const out = join(root, 'test', 'generated');
 
-/** The README's ```js examples after `<!-- readme-example -->` (Node) and `<!-- readme-example browser -->`. */
-export function readmeExamples(kind: 'node' | 'browser'): string[] {
+/**
+ * The README's ```js examples after `<!-- readme-example -->` (Node), `<!-- readme-example
+ * browser -->` and `<!-- readme-example install -->` (the Install section's, in Node).
+ */
+export function readmeExamples(kind: 'node' | 'browser' | 'install'): string[] {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const marker = kind === 'node' ? '<!-- readme-example -->' : '<!-- readme-example browser -->';
+  const marker = kind === 'node' ? '<!-- readme-example -->' : `<!-- readme-example ${kind} -->`;
   return readme
     .split(marker)
     .slice(1)

@@ -1,7 +1,7 @@
 // The README's examples must run as written: test/global-setup.ts extracts them, this runs the
 // Node ones on Dawn + SwiftShader and checks what they print (the browser one runs in
 // test/browser/readme.test.ts).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readmeExamples } from './global-setup.js';
@@ -15,11 +15,11 @@ const root = join(import.meta.dirname, '..');
 const EXAMPLES = readmeExamples('node');
 
 /** Writes an example into the repo (so its imports resolve), runs it and returns what it printed. */
-async function run(index: number, name: string): Promise<unknown[][]> {
+async function run(index: number, name: string, examples = EXAMPLES): Promise<unknown[][]> {
   const dir = join(root, 'test', 'generated');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.mjs`);
-  writeFileSync(file, EXAMPLES[index]!);
+  writeFileSync(file, examples[index]!);
   const printed: unknown[][] = [];
   vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args));
   await import(/* @vite-ignore */ file);
@@ -36,7 +36,17 @@ function line(printed: unknown[][], label: string): unknown[] {
 afterEach(() => vi.restoreAllMocks());
 
 describe('README examples (GPU: Dawn + SwiftShader in Node)', () => {
-  it('has the eight Node examples', () => expect(EXAMPLES).toHaveLength(8));
+  it('has the eight Node examples, and every ```js block of the README is an example that runs', () => {
+    expect(EXAMPLES).toHaveLength(8);
+    const blocks = readFileSync(join(root, 'README.md'), 'utf8').match(/^```js$/gm) ?? [];
+    const all = EXAMPLES.length + readmeExamples('browser').length + readmeExamples('install').length;
+    expect(blocks.length).toBe(all);
+  });
+
+  it('"Install": an engine on WebGPU from the webgpu package', async () => {
+    const printed = await run(0, 'readme-install', readmeExamples('install'));
+    expect(printed).toEqual([['webgpu']]);
+  });
 
   it('"In Node": one call and one prepared layer, on WebGPU', async () => {
     const printed = await run(0, 'readme-node');
