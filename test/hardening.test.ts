@@ -460,6 +460,20 @@ describe('engine options are validated', () => {
       },
     });
     await rejectsAsync(() => createEngine({ device, kernels: throwing }), 'INVALID_ARGUMENT', 'options.kernels');
+    // On the CPU backend too, the kernel option may only name one of the engine's kernels.
+    const onCpu = await createEngine({ gpu: { requestAdapter: async () => null } as never, kernels: [scatterKernel] });
+    expect(onCpu.backend).toBe('cpu');
+    const other = { kernel: 'subpixel' } as const;
+    await rejectsAsync(
+      () => onCpu.convTranspose2d(F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], other),
+      'INVALID_ARGUMENT',
+      'options.kernel',
+    );
+    rejects(() => onCpu.createConvTranspose2d(F(9), [1, 1, 3, 3], other), 'INVALID_ARGUMENT', 'options.kernel');
+    rejects(() => onCpu.plan([1, 1, 4, 4], [1, 1, 3, 3], other), 'INVALID_ARGUMENT', 'options.kernel');
+    expect((await onCpu.convTranspose2d(F(16), [1, 1, 4, 4], F(9), [1, 1, 3, 3], { kernel: 'scatter' })).kernel).toBe(
+      'cpu',
+    );
     // Checked before any device is requested, on every backend.
     await rejectsAsync(() => createEngine({ kernels: [] }), 'INVALID_ARGUMENT', 'options.kernels');
     await rejectsAsync(() => createCoreEngine({ device } as never), 'INVALID_ARGUMENT', 'options.kernels');

@@ -52,6 +52,37 @@ describe('plan', () => {
     expect(p.reason).toMatch(/requested/);
   });
 
+  it('kernels: plans among the given kernel objects of the library only; anything else is INVALID_ARGUMENT', () => {
+    const p = plan(dcgan, DEFAULTS, { kernels: [getKernel('scatter'), getKernel('gemm-col2im')] });
+    expect(Object.keys(p.costs).sort()).toEqual(['gemm-col2im', 'scatter']);
+    const err = (f: () => unknown) => {
+      try {
+        f();
+        return 'planned';
+      } catch (e) {
+        return e instanceof DeconvError ? `${e.code} ${e.param}` : String(e);
+      }
+    };
+    const scatter = getKernel('scatter');
+    expect(Object.isFrozen(scatter)).toBe(true);
+    for (const [kernels, param] of [
+      [[], 'options.kernels'],
+      ['scatter', 'options.kernels'],
+      [['scatter'], 'options.kernels[0]'],
+      [[{ ...scatter }], 'options.kernels[0]'],
+      [[scatter, scatter], 'options.kernels[1]'],
+      [[scatter, new Proxy(scatter, {})], 'options.kernels[1]'],
+    ] as const) {
+      expect(
+        err(() => plan(dcgan, DEFAULTS, { kernels: kernels as never })),
+        JSON.stringify(kernels),
+      ).toBe(`INVALID_ARGUMENT ${param}`);
+    }
+    expect(err(() => plan(dcgan, DEFAULTS, { kernels: [scatter], kernel: 'subpixel' }))).toBe(
+      'INVALID_ARGUMENT options.kernel',
+    );
+  });
+
   it('rejects an unknown kernel name with INVALID_ARGUMENT', () => {
     expect(() => plan(dcgan, DEFAULTS, { kernel: 'fft' as never })).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT', param: 'options.kernel' }),

@@ -5,12 +5,11 @@ import { DeconvError, invalid, show } from '../errors.js';
 import { OPTION_KEYS, resolveConvTranspose } from '../geometry.js';
 import { roundToHalf } from '../half.js';
 import type { ConvTransposeGeometry, ConvTransposeOptions } from '../types.js';
-import { isArray, isInt, oneOf, readBoolean, readOptions, readShape } from '../validate.js';
+import { isInt, oneOf, readBoolean, readOptions, readShape } from '../validate.js';
 import { CallContext } from './context.js';
 import { hasNonFinite, readData, valuesOf, writeData, type StoredData } from './data.js';
 import { encodePieces, extractInput, placeOutput } from './execute.js';
 import type { Kernel, KernelName } from './kernel.js';
-import { KERNEL_NAMES } from './kernel.js';
 import {
   PreparedLayer,
   engineOptions,
@@ -19,7 +18,7 @@ import {
   type PreparedConvTranspose,
   type PreparedConvTranspose2d,
 } from './layer.js';
-import { kernelByName, planWith, type Plan, type PlanPiece } from './planner.js';
+import { checkAvailable, kernelByName, planWith, readKernels, type Plan, type PlanPiece } from './planner.js';
 import { checkNativeF16 } from './f16-probe.js';
 import { isSoftwareInfo, Runtime, type MemoryInfo, type PoolCaps } from './runtime.js';
 import { DeviceTensor, HostTensor, dtypeBytes, type DType, type GPUTensor } from './tensor.js';
@@ -70,7 +69,7 @@ const LIMIT_NAMES: readonly string[] = [
   'maxComputeWorkgroupsPerDimension',
 ];
 
-/** Options of {@link createEngine}. Unknown keys are rejected. */
+/** Options of `createEngine`. Unknown keys are rejected. */
 export interface EngineOptions {
   /** A WebGPU entry point: `navigator.gpu` (the default in browsers) or `create([])` of the `webgpu` npm package in Node. */
   gpu?: GPU;
@@ -120,7 +119,7 @@ export interface TensorOptions {
   dtype?: DType;
 }
 
-/** Transposed convolution on WebGPU (or the CPU fallback); made by {@link createEngine}. */
+/** Transposed convolution on WebGPU (or the CPU fallback); made by `createEngine`. */
 export interface Engine {
   /** 'webgpu', or 'cpu' when WebGPU is unavailable and the fallback runs. */
   readonly backend: 'webgpu' | 'cpu';
@@ -302,8 +301,18 @@ class DeconvEngine implements Engine, LayerHost {
   /** Tuned kernels per geometry; kept across device recovery (same adapter). */
   readonly tuner = new Autotuner();
 
-  constructor(backend: 'webgpu' | 'cpu', rt: Runtime | null, gpu: GPU | null, options: ValidEngineOptions) {
+  /** The names of the kernels the engine was given (on the CPU backend too, where none runs). */
+  readonly kernelNames: readonly KernelName[];
+
+  constructor(
+    backend: 'webgpu' | 'cpu',
+    rt: Runtime | null,
+    gpu: GPU | null,
+    options: ValidEngineOptions,
+    kernels: readonly Kernel[],
+  ) {
     this.backend = backend;
+    this.kernelNames = kernels.map((k) => k.name);
     this.rt = rt;
     this.gpu = gpu;
     this.options = options;
@@ -420,6 +429,7 @@ class DeconvEngine implements Engine, LayerHost {
   plan(inputShape: readonly number[], filterShape: readonly number[], options: EngineConvOptions = {}): Plan | null {
     this.checkOpen();
     const { g, kernel, dtype } = this.resolve(inputShape, filterShape, options);
+    if (kernel !== 'auto') checkAvailable(kernel, this.kernelNames);
     if (this.backend === 'cpu') return null;
     return this.planCall(this.runtime(), g, kernel, dtype, false);
   }
@@ -467,6 +477,7 @@ class DeconvEngine implements Engine, LayerHost {
     try {
       this.checkOpen();
       const { g, kernel, dtype } = this.resolve(inputShape, filterShape, options, ranks);
+      if (kernel !== 'auto') checkAvailable(kernel, this.kernelNames);
       const x = readData('input', input, g.inputShape, dtype);
       const w = readData('filter', filter, g.filterShape, dtype);
       return this.run(g, kernel, dtype, x, w);
@@ -724,54 +735,6 @@ interface ValidEngineOptions {
 
 const ENGINE_KEYS = ['gpu', 'device', 'fallback', 'limits', 'software', 'pool', 'autotune', 'kernels'] as const;
 
-/** What the engine calls on a kernel: anything else passed in `kernels` is not one. */
-const KERNEL_METHODS = [
-  'preferredFilterLayout',
-  'unsupported',
-  'scratchBytes',
-  'choose',
-  'issuedMacs',
-  'encode',
-] as const;
-
-/**
- * Validates the `kernels` option into a fresh array: a non-empty list of distinct kernels of
- * this library. Its length and each element are read once, and a read that throws (a revoked
- * Proxy, a getter) is the parameter's error.
- */
-function readKernels(value: unknown): readonly Kernel[] {
-  const kernels = "this library's kernels (subpixelKernel, scatterKernel, gemmCol2imKernel, …)";
-  const list = `a non-empty array of ${kernels}`;
-  const read = <T>(get: () => T, param: string, got: unknown): T => {
-    try {
-      return get();
-    } catch {
-      return invalid(param, got, `must be ${list} (it could not be read)`);
-    }
-  };
-  if (!isArray(value)) invalid('options.kernels', value, `must be ${list}`);
-  const length = read(() => value.length, 'options.kernels', value);
-  if (!isInt(length, 1, KERNEL_NAMES.length)) {
-    invalid('options.kernels', value, `must be ${list}, at most ${KERNEL_NAMES.length} of them`);
-  }
-  const out: Kernel[] = [];
-  for (let i = 0; i < length; i++) {
-    const param = `options.kernels[${i}]`;
-    const k = read(() => value[i], param, undefined);
-    const name = hasMethods(k, KERNEL_METHODS) ? read(() => (k as { name?: unknown }).name, param, k) : undefined;
-    if (!KERNEL_NAMES.includes(name as KernelName)) invalid(param, k, `must be one of ${kernels}`);
-    if (out.some((x) => x.name === name)) {
-      throw new DeconvError(
-        'INVALID_ARGUMENT',
-        `${param}: the '${name as string}' kernel is already in the list`,
-        param,
-      );
-    }
-    out.push(k as Kernel);
-  }
-  return out;
-}
-
 /** True for an object with the methods of `names`. */
 function hasMethods(value: unknown, names: readonly string[]): boolean {
   try {
@@ -829,7 +792,7 @@ function engineConfig(options: unknown): {
       "must be a WebGPU entry point (navigator.gpu, or create([]) of the 'webgpu' package)",
     );
   }
-  const kernels = o.kernels === undefined ? undefined : readKernels(o.kernels);
+  const kernels = o.kernels === undefined ? undefined : readKernels('options.kernels', o.kernels);
   return { o, valid: { software, limits, pool, autotune, ...(kernels ? { kernels } : {}) } };
 }
 
@@ -841,13 +804,13 @@ function engineOn(device: GPUDevice, kernels: readonly Kernel[], valid: ValidEng
   } catch (e) {
     invalid('options.device', device, `must be a GPUDevice (${e instanceof Error ? e.message : show(e)})`);
   }
-  return new DeconvEngine('webgpu', rt, null, valid);
+  return new DeconvEngine('webgpu', rt, null, valid, kernels);
 }
 
 /**
  * An engine on a ready device, made synchronously (for code that cannot wait, such as a
  * kernel registered into another library), running `kernels` unless `options.kernels` names
- * others. Options as {@link createEngine}'s but `gpu`.
+ * others. Options as `createEngine`'s but `gpu`.
  */
 export function engineOnDevice(
   device: GPUDevice,
@@ -897,9 +860,9 @@ export async function openEngine(options: EngineOptions = {}, defaults: readonly
           "Pass { gpu } (in Node: create([]) of the 'webgpu' package) for the GPU, or { fallback: 'none' } to make this an error.",
       );
     }
-    return new DeconvEngine('cpu', null, null, valid);
+    return new DeconvEngine('cpu', null, null, valid, kernels);
   }
   const rt = new Runtime(made.device, valid.software ?? made.software, kernels, valid.limits, valid.pool);
   await checkNativeF16(rt);
-  return new DeconvEngine('webgpu', rt, gpu, valid);
+  return new DeconvEngine('webgpu', rt, gpu, valid, kernels);
 }

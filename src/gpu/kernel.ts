@@ -146,3 +146,21 @@ export interface Kernel {
    */
   variants(rank: number, storage: Storage): { variant: VariantKey; shaders: ShaderSource[] }[];
 }
+
+/** The kernel objects of this library (see {@link defineKernel}); a WeakSet, so identity is the test. */
+const LIBRARY_KERNELS = new WeakSet<object>();
+
+/**
+ * Marks a kernel object as one of this library's and freezes it: engines accept only these in
+ * their `kernels` option (a copy or a look-alike object is not one). Call sites are annotated
+ * pure, so a bundler drops a kernel nobody imports.
+ */
+export function defineKernel(kernel: Kernel): Kernel {
+  LIBRARY_KERNELS.add(kernel);
+  return Object.freeze(kernel);
+}
+
+/** True for a kernel object of this library (never throws: a Proxy is simply not one). */
+export function isLibraryKernel(value: unknown): value is Kernel {
+  return typeof value === 'object' && value !== null && LIBRARY_KERNELS.has(value);
+}

@@ -38,8 +38,8 @@ export interface RunOptions {
 export interface LayerHost {
   readonly owner: object;
   readonly backend: 'webgpu' | 'cpu';
-  /** The names of the kernels the engine runs. */
-  readonly kernels: readonly KernelName[];
+  /** The names of the kernels the engine was given. */
+  readonly kernelNames: readonly KernelName[];
   /** The current runtime; throws DeconvError when the engine is destroyed or its device lost. */
   runtime(): Runtime;
   /** The kernel autotuning chose for a geometry, or null when it is not tuned. */
@@ -169,7 +169,7 @@ export class PreparedLayer implements PreparedConvTranspose {
       if (o.outputSizes !== undefined) readInts('options.outputSizes', o.outputSizes, [rank], 1);
       resolveConvTranspose(probe, shape, { ...o, padding: undefined, outputSizes: undefined } as ConvTransposeOptions);
     }
-    if (kernel !== 'auto' && host.backend === 'webgpu') checkAvailable(kernel, host.kernels);
+    if (kernel !== 'auto') checkAvailable(kernel, host.kernelNames);
     this.host = host;
     this.dtype = dtype;
     this.kernel = kernel;

@@ -4,15 +4,16 @@
  * of themselves (each kernel owns its variants and its cost; see src/gpu/cost.ts for the
  * model) and never looks at a kernel's name.
  */
-import { DeconvError, show } from '../errors.js';
+import { DeconvError, invalid, show } from '../errors.js';
 import { as2d, tensorAxisStrides } from '../geometry.js';
 import type { ConvTransposeGeometry } from '../types.js';
 import { adapterCosts } from './cost.js';
 import type { Kernel, KernelEnv, KernelName, VariantKey } from './kernel.js';
-import { KERNEL_NAMES } from './kernel.js';
+import { isLibraryKernel, KERNEL_NAMES } from './kernel.js';
 import type { SubpixelConfig } from './kernels/subpixel/plan.js';
 import { foldGrid, limitsRecord } from './limits.js';
 import { elementBytes, type Storage } from './shader/storage.js';
+import { isArray, isInt } from '../validate.js';
 
 /** One piece of a split call: a batch range, a band of the outermost spatial axis of the output, and the input band it reads. */
 export interface PlanPiece {
@@ -28,7 +29,7 @@ export interface PlanPiece {
   geometry: ConvTransposeGeometry;
 }
 
-/** What {@link plan} decides. */
+/** What `plan` decides. */
 export interface Plan {
   kernel: KernelName;
   /** Why this kernel: the user's choice, or the cost comparison. */
@@ -49,13 +50,13 @@ export interface Plan {
   storage: Storage;
 }
 
-/** Options of {@link plan}. */
+/** Options of `plan`. */
 export interface PlanOptions {
   /** A kernel name forces that kernel; 'auto' (default) picks by cost. */
   kernel?: KernelName | 'auto';
   /** True on a software adapter (SwiftShader). */
   software?: boolean;
-  /** Kernels to consider; defaults to the five of the library (engines pass the kernels they were created with). */
+  /** Kernels to consider (this library's kernel objects); default all five. */
   kernels?: readonly Kernel[];
   /** How the tensors are stored; default 'f32'. */
   storage?: Storage;
@@ -236,13 +237,47 @@ export function splitPieces(
   );
 }
 
+/**
+ * Validates a list of kernels into a fresh array: non-empty, at most one of each of this
+ * library's kernels (objects that {@link isLibraryKernel} knows; copies and look-alikes are
+ * not). Its length is read once, and a read that throws is the parameter's error.
+ */
+export function readKernels(param: string, value: unknown): readonly Kernel[] {
+  const kernels = "this library's kernels (subpixelKernel, scatterKernel, gemmCol2imKernel, …)";
+  const rule = `must be a non-empty array of ${kernels}, each at most once`;
+  if (!isArray(value)) invalid(param, value, rule);
+  let length: unknown;
+  try {
+    length = value.length;
+  } catch {
+    invalid(param, value, `${rule} (it could not be read)`);
+  }
+  if (!isInt(length, 1, KERNEL_NAMES.length)) invalid(param, value, rule);
+  const out: Kernel[] = [];
+  for (let i = 0; i < length; i++) {
+    const at = `${param}[${i}]`;
+    let k: unknown;
+    try {
+      k = value[i];
+    } catch {
+      invalid(at, undefined, `must be one of ${kernels} (it could not be read)`);
+    }
+    if (!isLibraryKernel(k)) invalid(at, k, `must be one of ${kernels}`);
+    if (out.some((x) => x.name === k.name)) {
+      throw new DeconvError('INVALID_ARGUMENT', `${at}: the '${k.name}' kernel is already in the list`, at);
+    }
+    out.push(k);
+  }
+  return out;
+}
+
 /** Throws unless `name` is among `available`, the names of the kernels given (an engine's, or plan's `kernels`). */
 export function checkAvailable(name: KernelName, available: readonly KernelName[]): void {
   if (available.includes(name)) return;
+  const given = available.map((x) => `'${x}'`).join(', ');
   throw new DeconvError(
     'INVALID_ARGUMENT',
-    `options.kernel = '${name}': not one of the kernels given (${available.map((x) => `'${x}'`).join(', ')}; ` +
-      "an engine's are its createEngine kernels option)",
+    `options.kernel = '${name}': must be one of the kernels given to the engine or plan (${given})`,
     'options.kernel',
   );
 }
@@ -277,7 +312,7 @@ export function checkKernelName(want: unknown): KernelName | 'auto' {
 function whyNot(unsupported: Readonly<Partial<Record<KernelName, string>>>): string {
   const byReason = new Map<string, string[]>();
   for (const [k, why] of Object.entries(unsupported)) byReason.set(why, [...(byReason.get(why) ?? []), k]);
-  if (byReason.size === 1) return `every kernel: ${[...byReason.keys()][0]}`;
+  if (byReason.size === 1 && Object.keys(unsupported).length > 1) return `every kernel: ${[...byReason.keys()][0]}`;
   const parts = [...byReason].sort((a, b) => a[0].length - b[0].length);
   const shown: string[] = [];
   const rest: string[] = [];
@@ -364,9 +399,14 @@ export function planWith(
   } else {
     const ranked = (Object.entries(costs) as [KernelName, number][]).sort((a, b) => a[1] - b[1]);
     if (ranked.length === 0) {
+      // An engine given some kernels says which: the library's others may run the geometry.
+      const which =
+        kernels.length < KERNEL_NAMES.length
+          ? `none of the kernels given (${kernels.map((k) => k.name).join(', ')}) can`
+          : 'no kernel can';
       throw new DeconvError(
         'DEVICE_LIMIT',
-        `no kernel can run this geometry on this device: ${whyNot(unsupported)}`,
+        `${which} run this geometry on this device: ${whyNot(unsupported)}`,
         'inputShape',
       );
     }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convTransposeCpu } from '../../src/cpu.js';
 import { DeconvError } from '../../src/errors.js';
 import type { Engine } from '../../src/gpu/engine.js';
-import { KERNEL_NAMES, type KernelName } from '../../src/gpu/kernel.js';
+import { isLibraryKernel, KERNEL_NAMES, type KernelName } from '../../src/gpu/kernel.js';
 import { createEngine, getKernel } from '../../src/gpu/kernels/registry.js';
 import type { GPUTensor } from '../../src/gpu/tensor.js';
 import { resolveConvTranspose } from '../../src/geometry.js';
@@ -355,8 +355,17 @@ describe('fuzz: the engine on the GPU and on the CPU backend', () => {
         fc.asyncProperty(engineOptions, fc.array(mutation(hostileValue), { maxLength: 1 }), async (o, ms) => {
           const options = o.make();
           const made = await asyncOutcome('createEngine', () => createEngine(options as never), { settleMs: 20_000 });
-          if (!made.ok) return;
+          // A kernel list of library kernels is accepted exactly when it is non-empty and has no repeats.
+          const given = (options as { kernels?: unknown }).kernels;
+          const names = libraryKernelNames(given);
+          const validList = names !== null && names.length > 0 && new Set(names).size === names.length;
+          if (names !== null && !validList) expect(made.ok, `kernels ${names.join()} accepted`).toBe(false);
+          if (!made.ok) {
+            if (validList) expect(made.error.param ?? '').not.toMatch(/^options\.kernels/);
+            return;
+          }
           const e = made.value;
+          if (validList && e.backend === 'webgpu') expect(e.kernels).toEqual(names);
           try {
             const c: ConvCase = {
               rank: 2,
@@ -379,6 +388,7 @@ describe('fuzz: the engine on the GPU and on the CPU backend', () => {
               e.convTranspose(c.input, c.inputShape, c.filter, c.filterShape, c.options),
             );
             // Lowered limits may leave the device too small: DEVICE_LIMIT, never a wrong answer.
+            if (r.ok && e.backend === 'webgpu') expect(e.kernels).toContain(r.value.kernel);
             if (r.ok) agree('engine with hostile options', r.value.data, want);
             else expect(r.error.code).toBe('DEVICE_LIMIT');
             const t = syncOutcome('engine.upload', () => e.upload(c.input, c.inputShape));
@@ -731,6 +741,16 @@ const limitValue = fc.oneof(
 );
 
 /** Engine options: some valid, most hostile, keys in any combination. */
+/** The names of a short plain array of library kernels, else null (never throws, never walks a huge length). */
+function libraryKernelNames(value: unknown): KernelName[] | null {
+  try {
+    if (!Array.isArray(value) || value.length > KERNEL_NAMES.length + 1) return null;
+    return value.every(isLibraryKernel) ? value.map((k) => k.name) : null;
+  } catch {
+    return null;
+  }
+}
+
 const engineOptions: fc.Arbitrary<OptionsToken> = fc
   .record(
     {

@@ -97,13 +97,60 @@ describe('the kernels option', () => {
     const c = cases[0]!;
     const tuned = await e.autotune(c.inputShape, c.filterShape, c.options);
     expect(names).toContain(tuned.kernel);
+    for (const k of Object.keys(tuned.ms)) expect(names).toContain(k);
     // A kernel the engine was not given cannot be asked for.
     const other = { ...c.options, kernel: 'subpixel' as const };
-    expect(await codeOf(e.convTranspose2d(c.input, c.inputShape, c.filter, c.filterShape, other))).toBe(
-      'INVALID_ARGUMENT',
+    const param = async (p: Promise<unknown> | (() => unknown)) => {
+      try {
+        await (typeof p === 'function' ? p() : p);
+        return 'resolved';
+      } catch (err) {
+        return err instanceof DeconvError ? `${err.code} ${err.param}` : String(err);
+      }
+    };
+    const want = 'INVALID_ARGUMENT options.kernel';
+    expect(await param(e.convTranspose2d(c.input, c.inputShape, c.filter, c.filterShape, other))).toBe(want);
+    expect(await param(() => e.createConvTranspose2d(c.filter, c.filterShape, other))).toBe(want);
+    expect(await param(() => e.plan(c.inputShape, c.filterShape, other))).toBe(want);
+    e.destroy();
+  });
+
+  it('a geometry none of its kernels can run is DEVICE_LIMIT naming them (k1_s200000_p99999 1-D)', async () => {
+    const e = await createCoreEngine({ device, fallback: 'none', kernels: [subpixelKernel] });
+    const options = { strides: [200_000], padding: [99_999, 99_999] };
+    const err = await e
+      .convTranspose(new Float32Array(2), [1, 1, 2], new Float32Array(1), [1, 1, 1], options)
+      .catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(DeconvError);
+    expect((err as DeconvError).code).toBe('DEVICE_LIMIT');
+    expect((err as DeconvError).message).toMatch(/none of the kernels given \(subpixel\) can run this geometry/);
+    // The five-kernel engine runs it.
+    const r = await engine.convTranspose(
+      new Float32Array([1, 2]),
+      [1, 1, 2],
+      new Float32Array([3]),
+      [1, 1, 1],
+      options,
     );
-    expect(await codeOf(() => e.createConvTranspose2d(c.filter, c.filterShape, other))).toBe('INVALID_ARGUMENT');
-    expect(await codeOf(() => e.plan(c.inputShape, c.filterShape, other))).toBe('INVALID_ARGUMENT');
+    expect(Array.from(r.data)).toEqual([0, 0, 0]);
+    e.destroy();
+  });
+
+  it('an engine of one kernel that made its device keeps that kernel after recovering from device loss', async () => {
+    const e = await createEngine({ gpu: nodeGpu(), fallback: 'none', kernels: [scatterKernel] });
+    const first = e.device!;
+    first.destroy();
+    await first.lost;
+    const c = randomCase(rng(63), 0);
+    const r = await within(
+      e.convTranspose2d(c.input, c.inputShape, c.filter, c.filterShape, c.options),
+      20_000,
+      'a call after recovery',
+    );
+    expect(e.device).not.toBe(first);
+    expect([r.kernel, ...e.kernels]).toEqual(['scatter', 'scatter']);
+    const cmp = compare(r.data, convTranspose2dCpu(c.input, c.inputShape, c.filter, c.filterShape, c.options).data);
+    expect(cmp.ok, cmp.message).toBe(true);
     e.destroy();
   });
 

@@ -6,7 +6,7 @@
 import type { ConvTransposeGeometry } from '../../types.js';
 import { openEngine, type Engine, type EngineOptions } from '../engine.js';
 import type { Kernel, KernelName, VariantKey } from '../kernel.js';
-import { planWith, type Plan, type PlanOptions } from '../planner.js';
+import { planWith, readKernels, type Plan, type PlanOptions } from '../planner.js';
 import type { ShaderSource } from '../shader/compose.js';
 import type { Storage } from '../shader/storage.js';
 import { gemmCol2imKernel } from './gemm-col2im/index.js';
@@ -50,12 +50,14 @@ export function createEngine(options: EngineOptions = {}): Promise<Engine> {
 /**
  * The planner's decision for a geometry, without running it: which kernel (the given one, or
  * the lowest estimate for 'auto'), its variant, and the pieces that fit `limits`. Considers
- * the library's five kernels unless `options.kernels` names others.
+ * the library's five kernels unless `options.kernels` names some.
  * @throws DeconvError('UNSUPPORTED_BY_KERNEL') when a named kernel cannot run `g`;
- *   DeconvError('DEVICE_LIMIT') when nothing fits; DeconvError('INVALID_ARGUMENT') for an unknown kernel name.
+ *   DeconvError('DEVICE_LIMIT') when nothing fits; DeconvError('INVALID_ARGUMENT') for an
+ *   unknown kernel name, one not in `options.kernels`, or `options.kernels` not a list of kernels.
  */
 export function plan(g: ConvTransposeGeometry, limits: GPUSupportedLimits, options: PlanOptions = {}): Plan {
-  return planWith(options.kernels ?? KERNELS, g, limits, options);
+  const kernels = options.kernels === undefined ? KERNELS : readKernels('options.kernels', options.kernels);
+  return planWith(kernels, g, limits, options);
 }
 
 /**

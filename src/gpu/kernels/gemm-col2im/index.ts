@@ -12,6 +12,7 @@
 import { FILTER_LAYOUTS } from '../../../geometry.js';
 import type { ConvTransposeGeometry } from '../../../types.js';
 import type { ConvBuffers, Kernel, KernelContext, KernelEnv, VariantKey } from '../../kernel.js';
+import { defineKernel } from '../../kernel.js';
 import { activationCode, axisLetters, ceilDiv, gcd, geometryUniforms, pick } from '../../math.js';
 import { shaderFor, type ShaderSource } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
@@ -154,10 +155,10 @@ function encodeChunk(
 }
 
 /**
- * The 'gemm-col2im' kernel. A GEMM writes every input position's contribution to every tap into a column buffer, then col2im sums the columns that land on each output (Caffe's way). Pass it in `kernels` of `createEngine` to ship only the kernels
- * an application uses.
+ * The 'gemm-col2im' kernel. A GEMM writes every input position's contribution to every tap into a column buffer, then col2im sums the columns that land on each output (Caffe's way). Pass it in `kernels` of `createEngine` (of `webgpu-deconv/core`,
+ * to ship only the kernels an application uses).
  */
-export const gemmCol2imKernel: Kernel = {
+export const gemmCol2imKernel: Kernel = /* @__PURE__ */ defineKernel({
   name: 'gemm-col2im',
   // Input channels outermost, then output channels, then taps: the GEMM reads A = Wᵀ with
   // (channel, tap) rows one element apart (vec4-staged along m on hardware).
@@ -199,4 +200,4 @@ export const gemmCol2imKernel: Kernel = {
       }),
     );
   },
-};
+});

@@ -10,6 +10,7 @@
 import { FILTER_LAYOUTS } from '../../../geometry.js';
 import type { ConvTransposeGeometry } from '../../../types.js';
 import type { ConvBuffers, Kernel, KernelContext, VariantKey } from '../../kernel.js';
+import { defineKernel } from '../../kernel.js';
 import { activationCode, geometryUniforms, pick } from '../../math.js';
 import { shaderFor, type ShaderSource } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
@@ -66,10 +67,10 @@ export function encodeIm2colGemm(
 }
 
 /**
- * The 'im2col-gemm' kernel. An implicit GEMM of the filter with the im2col matrix of the zero-inserted input, gathered while computing and never stored. Pass it in `kernels` of `createEngine` to ship only the kernels
- * an application uses.
+ * The 'im2col-gemm' kernel. An implicit GEMM of the filter with the im2col matrix of the zero-inserted input, gathered while computing and never stored. Pass it in `kernels` of `createEngine` (of `webgpu-deconv/core`,
+ * to ship only the kernels an application uses).
  */
-export const im2colGemmKernel: Kernel = {
+export const im2colGemmKernel: Kernel = /* @__PURE__ */ defineKernel({
   name: 'im2col-gemm',
   // Taps outermost and input channels contiguous: the channel loop reads weights sequentially.
   preferredFilterLayout: (rank) => FILTER_LAYOUTS[rank]![1],
@@ -102,4 +103,4 @@ export const im2colGemmKernel: Kernel = {
     ];
     return list.map((v) => ({ variant: v as unknown as VariantKey, shaders: [shaderOf(v)] }));
   },
-};
+});

@@ -11,6 +11,7 @@
 import { FILTER_LAYOUTS } from '../../../geometry.js';
 import type { ConvTransposeGeometry } from '../../../types.js';
 import type { ConvBuffers, Kernel, KernelContext, KernelEnv, VariantKey } from '../../kernel.js';
+import { defineKernel } from '../../kernel.js';
 import { activationCode, axisLetters, ceilDiv, geometryUniforms, pick } from '../../math.js';
 import { shaderFor, type ShaderSource } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
@@ -110,10 +111,10 @@ export function encodeScatter(
 }
 
 /**
- * The 'scatter' kernel. Each thread adds its inputs' products to the outputs they reach, in fixed passes of taps that never collide (deterministic, no atomics). Pass it in `kernels` of `createEngine` to ship only the kernels
- * an application uses.
+ * The 'scatter' kernel. Each thread adds its inputs' products to the outputs they reach, in fixed passes of taps that never collide (deterministic, no atomics). Pass it in `kernels` of `createEngine` (of `webgpu-deconv/core`,
+ * to ship only the kernels an application uses).
  */
-export const scatterKernel: Kernel = {
+export const scatterKernel: Kernel = /* @__PURE__ */ defineKernel({
   name: 'scatter',
   // Taps outermost and input channels contiguous: a thread's channel loop reads each of its 8
   // output channels' weights sequentially.
@@ -152,4 +153,4 @@ export const scatterKernel: Kernel = {
       return { variant: key as unknown as VariantKey, shaders: [tapShader(key), fill(rank, storage)] };
     });
   },
-};
+});

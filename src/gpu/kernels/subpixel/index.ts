@@ -11,6 +11,7 @@
 import { FILTER_LAYOUTS } from '../../../geometry.js';
 import type { ConvTransposeGeometry } from '../../../types.js';
 import type { ConvBuffers, Kernel, KernelContext, KernelEnv, VariantKey } from '../../kernel.js';
+import { defineKernel } from '../../kernel.js';
 import { activationCode, axisNames, geometryUniforms, pick } from '../../math.js';
 import { shaderFor, type ShaderSource } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
@@ -165,10 +166,10 @@ function variantOf(c: SubpixelConfig, rank: number, env: Pick<KernelEnv, 'storag
 const MAX_EMPTY_PHASES = 1 << 16;
 
 /**
- * The 'subpixel' kernel. The stride-phase decomposition: each output visits only the taps of its phase, so no inserted zero is multiplied. Pass it in `kernels` of `createEngine` to ship only the kernels
- * an application uses.
+ * The 'subpixel' kernel. The stride-phase decomposition: each output visits only the taps of its phase, so no inserted zero is multiplied. Pass it in `kernels` of `createEngine` (of `webgpu-deconv/core`,
+ * to ship only the kernels an application uses).
  */
-export const subpixelKernel: Kernel = {
+export const subpixelKernel: Kernel = /* @__PURE__ */ defineKernel({
   name: 'subpixel',
   // Taps outermost and input channels contiguous: the inner loop over input channels reads
   // weights sequentially.
@@ -210,4 +211,4 @@ export const subpixelKernel: Kernel = {
         })),
     );
   },
-};
+});

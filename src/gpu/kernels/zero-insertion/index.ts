@@ -9,6 +9,7 @@
 import { FILTER_LAYOUTS } from '../../../geometry.js';
 import type { ConvTransposeGeometry } from '../../../types.js';
 import type { ConvBuffers, Kernel, KernelContext, VariantKey } from '../../kernel.js';
+import { defineKernel } from '../../kernel.js';
 import { activationCode, axisLetters, ceilDiv, geometryUniforms, pick } from '../../math.js';
 import { shaderFor, type ShaderSource } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
@@ -70,10 +71,10 @@ export function encodeZeroInsertion(
 }
 
 /**
- * The 'zero-insertion' kernel. The textbook method: the input upsampled with the stride's zeros, then a direct convolution with the flipped filter. Pass it in `kernels` of `createEngine` to ship only the kernels
- * an application uses.
+ * The 'zero-insertion' kernel. The textbook method: the input upsampled with the stride's zeros, then a direct convolution with the flipped filter. Pass it in `kernels` of `createEngine` (of `webgpu-deconv/core`,
+ * to ship only the kernels an application uses).
  */
-export const zeroInsertionKernel: Kernel = {
+export const zeroInsertionKernel: Kernel = /* @__PURE__ */ defineKernel({
   name: 'zero-insertion',
   // Input and output channels outermost: a thread's 4 channels read 4 filters tap by tap.
   preferredFilterLayout: (rank) => FILTER_LAYOUTS[rank]![0],
@@ -109,4 +110,4 @@ export const zeroInsertionKernel: Kernel = {
       return { variant: key as unknown as VariantKey, shaders: shaders(key) };
     });
   },
-};
+});
