@@ -95,7 +95,12 @@ export default defineConfig(({ mode }) => {
         lib: { entry: libEntries(), formats: ['es'], fileName: (_format, name) => `${name}.js` },
         rolldownOptions: {
           external: [/^@tensorflow\//],
-          output: { chunkFileNames: 'chunks/[name].js' },
+          output: {
+            // A shared chunk is named after its first module; the one holding the engine is
+            // named for it, not for whichever kernel sorts first.
+            chunkFileNames: (chunk) =>
+              `chunks/${chunk.moduleIds.some((id) => id.endsWith('/src/gpu/engine.ts')) ? 'engine' : '[name]'}.js`,
+          },
         },
       },
     };
