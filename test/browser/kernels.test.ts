@@ -12,7 +12,7 @@ import { createEngine } from '../../src/gpu/kernels/registry.js';
 import { KERNEL_NAMES } from '../../src/gpu/kernel.js';
 import { isSoftwareInfo } from '../../src/gpu/runtime.js';
 import type { ConvTranspose2dOptions } from '../../src/types.js';
-import { checkCases, checkGolden, GOLDEN, randomCases } from '../helpers/cases.js';
+import { checkCases, checkGolden, checkOnnxConformance, GOLDEN, randomCases } from '../helpers/cases.js';
 import { compare, randomData, rng, withErrorScopes } from '../helpers/check.js';
 
 async function browserDevice(): Promise<GPUDevice> {
@@ -46,9 +46,10 @@ describe('GPU kernels in Chromium', () => {
   });
 
   for (const kernel of KERNEL_NAMES) {
-    it(`${kernel}: every golden case and 300 random geometries`, async () => {
+    it(`${kernel}: every golden case, the ONNX conformance cases and 300 random geometries`, async () => {
       const failures = await withErrorScopes(device, async () => [
         ...(await checkGolden(engine, kernel)),
+        ...(await checkOnnxConformance(engine, kernel)),
         ...(await checkCases(engine, kernel, randomCases(3000 + kernel.length, 300))),
       ]);
       expect(failures).toEqual([]);

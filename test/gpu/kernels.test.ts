@@ -1,5 +1,5 @@
 /**
- * Every kernel × every golden case, and 300 random geometries per kernel (and per
+ * Every kernel × every golden case (and the ONNX conformance cases), and 300 random geometries per kernel (and per
  * subpixel variant), through the engine in Node on Dawn, against the CPU reference
  * within atol 1e-4 + rtol 1e-4. No adapter → getDevice throws → these tests fail.
  */
@@ -14,7 +14,7 @@ import type { SubpixelConfig } from '../../src/gpu/planner.js';
 import { resolveConvTranspose2d } from '../../src/geometry.js';
 import { convTranspose2dCpu } from '../../src/cpu.js';
 import { compare, getDevice, randomCase, rng, withErrorScopes, type RandomCase } from '../helpers/gpu.js';
-import { checkCases, checkGolden, GOLDEN, randomCases } from '../helpers/cases.js';
+import { checkCases, checkGolden, checkOnnxConformance, GOLDEN, randomCases } from '../helpers/cases.js';
 
 let device: GPUDevice;
 let engine: Engine;
@@ -41,6 +41,14 @@ describe('GPU kernels in Node (Dawn)', () => {
   for (const kernel of KERNEL_NAMES) {
     it(`${kernel}: every golden case`, async () => {
       const failures = await withErrorScopes(device, () => checkGolden(engine, kernel));
+      expect(failures).toEqual([]);
+    });
+
+    it(`${kernel}: the ONNX conformance cases, on both adapter classes`, async () => {
+      const failures = await withErrorScopes(device, async () => [
+        ...(await checkOnnxConformance(engine, kernel)),
+        ...(await checkOnnxConformance(hardwareEngine, kernel)).map((f) => `hardware: ${f}`),
+      ]);
       expect(failures).toEqual([]);
     });
 

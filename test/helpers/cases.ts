@@ -3,10 +3,12 @@
  * for every kernel through the engine, compared with the CPU reference.
  */
 import goldenFile from '../golden/cases.json';
+import onnxFile from '../golden/onnx-conformance.json';
 import { convTransposeCpu } from '../../src/cpu.js';
 import type { Engine } from '../../src/gpu/engine.js';
 import type { EngineConvOptions } from '../../src/gpu/layer.js';
 import type { KernelName } from '../../src/gpu/kernel.js';
+import { fromOnnx, type OnnxParams } from '../../src/frameworks.js';
 import { roundToHalf, toHalf } from '../../src/half.js';
 import { compare, compareHalf, randomCase, rng, type RandomCase } from './check.js';
 
@@ -95,6 +97,48 @@ export async function checkGolden(engine: Engine, kernel: KernelName): Promise<s
       if (r.shape.join() !== c.outputShape.join()) failures.push(`${c.name}: shape ${r.shape} ≠ ${c.outputShape}`);
     }),
   );
+  return failures;
+}
+
+/** One case of the ONNX backend node test suite (test/golden/onnx-conformance.json). */
+export interface OnnxConformanceCase {
+  name: string;
+  /** The node's attributes, as `fromOnnx` takes them. */
+  attributes: OnnxParams;
+  inputShape: number[];
+  filterShape: number[];
+  outputShape: number[];
+  input: number[];
+  filter: number[];
+  expected: number[];
+}
+
+/** The ConvTranspose cases of the ONNX backend node test suite. */
+export const ONNX_CONFORMANCE: OnnxConformanceCase[] = (onnxFile as unknown as { cases: OnnxConformanceCase[] }).cases;
+
+/**
+ * Failure messages of the ONNX conformance cases on `kernel`, through `fromOnnx`: the suite's
+ * values are integers that float32 holds exactly, so every kernel must give them exactly.
+ */
+export async function checkOnnxConformance(engine: Engine, kernel: KernelName): Promise<string[]> {
+  const failures: string[] = [];
+  for (const c of ONNX_CONFORMANCE) {
+    try {
+      const options = fromOnnx(c.attributes, c.inputShape, c.filterShape);
+      const r = await engine.convTranspose(
+        new Float32Array(c.input),
+        c.inputShape,
+        new Float32Array(c.filter),
+        c.filterShape,
+        { ...options, kernel },
+      );
+      if (r.shape.join() !== c.outputShape.join()) failures.push(`${c.name}: shape ${r.shape} ≠ ${c.outputShape}`);
+      const cmp = compare(r.data, new Float32Array(c.expected), 0, 0);
+      if (!cmp.ok) failures.push(`${c.name}: ${cmp.message}`);
+    } catch (e) {
+      failures.push(`${c.name}: threw ${(e as Error).message}`);
+    }
+  }
   return failures;
 }
 
