@@ -36,7 +36,7 @@ describe('plan', () => {
     expect(hw.subpixel?.variant).toBe('tiled');
     expect(hw.subpixel!.wx * hw.subpixel!.wy).toBeLessThanOrEqual(256);
     expect(hw.pieces).toHaveLength(1);
-    expect(hw.pieces[0]!.geometry).toBe(dcgan);
+    expect(hw.pieces[0]!.geometry).toEqual(dcgan);
     expect(Object.keys(hw.costs).sort()).toEqual([
       'gemm-col2im',
       'im2col-gemm',
@@ -81,6 +81,74 @@ describe('plan', () => {
     expect(err(() => plan(dcgan, DEFAULTS, { kernels: [scatter], kernel: 'subpixel' }))).toBe(
       'INVALID_ARGUMENT options.kernel',
     );
+  });
+
+  it('hostile arguments: INVALID_ARGUMENT naming the geometry field, limit or option, never a TypeError or a hang', () => {
+    const err = (f: () => unknown) => {
+      try {
+        f();
+        return 'planned';
+      } catch (e) {
+        return e instanceof DeconvError ? `${e.code} ${e.param}` : `${(e as Error).name}: ${(e as Error).message}`;
+      }
+    };
+    const p = plan as (...args: unknown[]) => unknown;
+    const cases: [string, () => unknown, string][] = [
+      ['no arguments', () => p(), 'INVALID_ARGUMENT g'],
+      ['g = {}', () => p({}, DEFAULTS), 'INVALID_ARGUMENT g.inputShape'],
+      ['g = a shape', () => p([1, 128, 16, 16], DEFAULTS), 'INVALID_ARGUMENT g'],
+      ['g.strides edited', () => p({ ...dcgan, strides: [0, 2] }, DEFAULTS), 'INVALID_ARGUMENT g.strides[0]'],
+      ['g.outputSize edited', () => p({ ...dcgan, outputSize: 3 }, DEFAULTS), 'INVALID_ARGUMENT g.outputSize'],
+      ['g.outSizes edited', () => p({ ...dcgan, outSizes: [31, 32] }, DEFAULTS), 'INVALID_ARGUMENT g.outSizes'],
+      [
+        'g.inputShape unreadable',
+        () =>
+          p(
+            Object.defineProperty({ ...dcgan }, 'inputShape', {
+              get() {
+                throw new Error('no');
+              },
+            }),
+            DEFAULTS,
+          ),
+        'INVALID_ARGUMENT g.inputShape',
+      ],
+      ['limits missing', () => p(dcgan), 'INVALID_ARGUMENT limits'],
+      ['limits = {}', () => p(dcgan, {}), 'INVALID_ARGUMENT limits.maxBufferSize'],
+      ['limits = null', () => p(dcgan, null), 'INVALID_ARGUMENT limits'],
+      [
+        'limits NaN',
+        () => p(dcgan, limits({ maxStorageBufferBindingSize: NaN })),
+        'INVALID_ARGUMENT limits.maxStorageBufferBindingSize',
+      ],
+      [
+        'limits 0',
+        () => p(dcgan, limits({ maxComputeWorkgroupsPerDimension: 0 })),
+        'INVALID_ARGUMENT limits.maxComputeWorkgroupsPerDimension',
+      ],
+      ['options = 5', () => p(dcgan, DEFAULTS, 5), 'INVALID_ARGUMENT options'],
+      ['options.software = "yes"', () => p(dcgan, DEFAULTS, { software: 'yes' }), 'INVALID_ARGUMENT options.software'],
+      ['options.cores = -1', () => p(dcgan, DEFAULTS, { cores: -1 }), 'INVALID_ARGUMENT options.cores'],
+      ['options.storage = "f64"', () => p(dcgan, DEFAULTS, { storage: 'f64' }), 'INVALID_ARGUMENT options.storage'],
+      ['options.guard = 1', () => p(dcgan, DEFAULTS, { guard: 1 }), 'INVALID_ARGUMENT options.guard'],
+      ['options.kernal (a typo)', () => p(dcgan, DEFAULTS, { kernal: 'scatter' }), 'INVALID_ARGUMENT options.kernal'],
+      [
+        'a filter larger than any binding',
+        () => p(dcgan, limits({ maxStorageBufferBindingSize: 64 })),
+        'DEVICE_LIMIT inputShape',
+      ],
+    ];
+    for (const [what, f, want] of cases) expect(err(f), what).toBe(want);
+  });
+
+  it('a copy of a geometry (JSON included) plans as the original; the plan holds a geometry of its own', () => {
+    const copy = JSON.parse(JSON.stringify(dcgan)) as typeof dcgan;
+    const a = plan(dcgan, DEFAULTS, { software: true });
+    const b = plan(copy, DEFAULTS, { software: true });
+    expect(b).toEqual(a);
+    expect(a.pieces[0]!.geometry).not.toBe(dcgan);
+    const biased = resolveConvTranspose([1, 4, 3], [4, 2, 3], { strides: [2], bias: new Float32Array([1, 2]) });
+    expect(plan({ ...biased }, DEFAULTS).pieces[0]!.geometry.bias).toEqual(new Float32Array([1, 2]));
   });
 
   it('rejects an unknown kernel name with INVALID_ARGUMENT', () => {

@@ -5,15 +5,15 @@
  * model) and never looks at a kernel's name.
  */
 import { DeconvError, invalid, show } from '../errors.js';
-import { as2d, tensorAxisStrides } from '../geometry.js';
-import type { ConvTransposeGeometry } from '../types.js';
+import { as2d, resolveConvTranspose, tensorAxisStrides } from '../geometry.js';
+import type { ConvTransposeGeometry, ConvTransposeOptions } from '../types.js';
 import { adapterCosts } from './cost.js';
 import type { Kernel, KernelEnv, KernelName, VariantKey } from './kernel.js';
 import { isLibraryKernel, KERNEL_NAMES } from './kernel.js';
 import type { SubpixelConfig } from './kernels/subpixel/plan.js';
 import { foldGrid, limitsRecord } from './limits.js';
-import { elementBytes, type Storage } from './shader/storage.js';
-import { isArray, isInt } from '../validate.js';
+import { elementBytes, STORAGES, type Storage } from './shader/storage.js';
+import { isArray, isInt, oneOf, readBoolean, readInt, readOptions } from '../validate.js';
 
 /** One piece of a split call: a batch range, a band of the outermost spatial axis of the output, and the input band it reads. */
 export interface PlanPiece {
@@ -322,6 +322,142 @@ function whyNot(unsupported: Readonly<Partial<Record<KernelName, string>>>): str
     else shown.push(text);
   }
   return rest.length ? `${shown.join('; ')}; ${rest.join(', ')}: limits of their own` : shown.join('; ');
+}
+
+/** The geometry fields `plan` re-resolves from; the others are derived from them. */
+const GEOMETRY_FIELDS = [
+  'inputShape',
+  'filterShape',
+  'strides',
+  'dilations',
+  'padding',
+  'outputPadding',
+  'groups',
+  'inputLayout',
+  'filterLayout',
+  'bias',
+  'activation',
+  'leakyReluAlpha',
+] as const;
+
+/**
+ * Reads a geometry given to `plan`: resolves it again from its shapes and options (a copy,
+ * JSON included, is as good as the original) and checks that every derived field agrees, so
+ * that an edited object is an error naming the field rather than a plan for shapes it does
+ * not describe. Returns the fresh geometry (2-D ones with their named fields); the planner
+ * never reads the caller's object again. Errors name `param.field`.
+ */
+export function readGeometry(param: string, value: unknown): ConvTransposeGeometry {
+  const rule = 'must be a geometry from resolveConvTranspose (an object with its inputShape, filterShape and options)';
+  if (value === null || typeof value !== 'object' || isArray(value)) invalid(param, value, rule);
+  const f: Partial<Record<(typeof GEOMETRY_FIELDS)[number], unknown>> = {};
+  for (const key of GEOMETRY_FIELDS) {
+    try {
+      f[key] = (value as Record<string, unknown>)[key];
+    } catch {
+      invalid(`${param}.${key}`, undefined, `${rule} (it could not be read)`);
+    }
+  }
+  const { inputShape, filterShape, bias, activation, ...rest } = f;
+  let fresh: ConvTransposeGeometry;
+  try {
+    fresh = resolveConvTranspose(
+      inputShape as number[],
+      filterShape as number[],
+      {
+        ...rest,
+        // A resolved geometry holds null for "none"; the options spell it by leaving the key out.
+        ...(bias === null ? {} : { bias }),
+        ...(activation === null ? {} : { activation }),
+      } as ConvTransposeOptions,
+    );
+  } catch (e) {
+    if (!(e instanceof DeconvError) || e.param === undefined) throw e;
+    const field = `${param}.${e.param.replace(/^options\./, '')}`;
+    const message = e.message.startsWith(e.param) ? field + e.message.slice(e.param.length) : `${field}: ${e.message}`;
+    throw new DeconvError(e.code, message, field);
+  }
+  for (const [key, want] of Object.entries(fresh)) {
+    let got: unknown;
+    try {
+      got = (value as Record<string, unknown>)[key];
+    } catch {
+      got = undefined;
+    }
+    if (!sameData(want, got)) {
+      invalid(
+        `${param}.${key}`,
+        got,
+        `must be ${show(want)}, as its shapes and options give (was the geometry edited?)`,
+      );
+    }
+  }
+  return fresh.rank === 2 ? as2d(fresh) : fresh;
+}
+
+/** Whether `got` holds the same numbers, strings and nulls as `want` (arrays, typed arrays and plain objects compared by content). */
+function sameData(want: unknown, got: unknown, depth = 0): boolean {
+  if (want === null || typeof want !== 'object') return Object.is(want, got);
+  if (got === null || typeof got !== 'object' || depth > 3) return false;
+  try {
+    const w = want as Record<string, unknown>;
+    const g = got as Record<string, unknown>;
+    const keys = Object.keys(w);
+    if (ArrayBuffer.isView(want) !== ArrayBuffer.isView(got) || isArray(want) !== isArray(got)) return false;
+    if ((isArray(want) || ArrayBuffer.isView(want)) && g.length !== w.length) return false;
+    return keys.every((k) => sameData(w[k], g[k], depth + 1));
+  } catch {
+    return false;
+  }
+}
+
+/** The limits planning reads: each must be a positive integer. */
+const PLAN_LIMITS = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupStorageSize',
+  'minUniformBufferOffsetAlignment',
+] as const;
+
+/**
+ * Reads the limits given to `plan` (a device's `limits`, or a plain object with the same
+ * names) into a plain object, each read once: a missing, non-integer or non-positive value
+ * is the parameter's error, never a plan built on NaN.
+ */
+export function readPlanLimits(param: string, value: unknown): GPUSupportedLimits {
+  const rule = "must be a device's limits (GPUSupportedLimits, or an object with the same names)";
+  if (value === null || typeof value !== 'object' || isArray(value)) invalid(param, value, rule);
+  const out: Record<string, number> = {};
+  for (const key of PLAN_LIMITS) {
+    let v: unknown;
+    try {
+      v = (value as Record<string, unknown>)[key];
+    } catch {
+      invalid(`${param}.${key}`, undefined, `${rule} (it could not be read)`);
+    }
+    if (!isInt(v, 1, Number.MAX_SAFE_INTEGER)) invalid(`${param}.${key}`, v, 'must be a positive integer');
+    out[key] = v;
+  }
+  return out as unknown as GPUSupportedLimits;
+}
+
+const PLAN_OPTION_KEYS = ['kernel', 'software', 'kernels', 'storage', 'guard', 'cores'] as const;
+
+/** Reads `plan`'s options: unknown keys and values of the wrong kind are errors naming them. */
+export function readPlanOptions(param: string, value: unknown): PlanOptions {
+  const o = readOptions(param, value, PLAN_OPTION_KEYS, 'options of plan');
+  return {
+    kernel: checkKernelName(o.kernel ?? 'auto'),
+    software: readBoolean(`${param}.software`, o.software, false),
+    storage: oneOf(`${param}.storage`, o.storage, STORAGES, 'f32'),
+    guard: readBoolean(`${param}.guard`, o.guard, false),
+    ...(o.cores === undefined ? {} : { cores: readInt(`${param}.cores`, o.cores, null, 1, 4096) }),
+    ...(o.kernels === undefined ? {} : { kernels: readKernels(`${param}.kernels`, o.kernels) }),
+  };
 }
 
 /**

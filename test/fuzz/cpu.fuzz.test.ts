@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { conv2dCpu, convCpu, convTranspose2dCpu, convTransposeCpu } from '../../src/cpu.js';
 import { resolveConvTranspose, resolveConvTranspose2d } from '../../src/geometry.js';
+import { plan, getKernel } from '../../src/gpu/kernels/registry.js';
 import type { ConvTransposeGeometry } from '../../src/types.js';
 import { REJECT_MS, runProperty, sameError, syncOutcome, testTimeout } from './support.js';
 import {
@@ -193,6 +194,65 @@ describe('fuzz: geometry and the CPU reference', () => {
     },
     testTimeout(4_000),
   );
+
+  it(
+    'plan: a hostile geometry, limits or options give a plan or a quick DeconvError naming them',
+    async () => {
+      await runProperty(
+        'cpu-plan-hostile',
+        fc.property(
+          convCase(),
+          fc.array(
+            fc.record({
+              where: fc.constantFrom('g', 'limits', 'options'),
+              key: fc.constantFrom(...PLAN_TARGETS),
+              value: hostileValue,
+            }),
+            { minLength: 1, maxLength: 3 },
+          ),
+          (c, ms) => {
+            const g0 = resolveConvTranspose(c.inputShape, c.filterShape, c.options);
+            if (!small(g0)) return;
+            const args: Record<'g' | 'limits' | 'options', unknown> = {
+              g: { ...g0 },
+              limits: { ...PLAN_LIMITS },
+              options: { software: true, kernels: [getKernel('scatter'), getKernel('subpixel')] },
+            };
+            for (const m of ms) {
+              const target = args[m.where];
+              try {
+                // A key of the place, or the whole argument (one target in four).
+                if (m.key === '' || target === null || typeof target !== 'object' || Object.isFrozen(target)) {
+                  args[m.where] = m.value.make(target);
+                } else {
+                  const t = target as Record<string, unknown>;
+                  t[m.key] = m.value.make(t[m.key]);
+                }
+              } catch {
+                // A place made hostile by an earlier mutation (a revoked Proxy): leave it so.
+              }
+            }
+            const r = syncOutcome('plan', () => plan(args.g as never, args.limits as never, args.options as never), {
+              codes: ['INVALID_ARGUMENT', 'DEVICE_LIMIT', 'UNSUPPORTED_BY_KERNEL'],
+            });
+            if (!r.ok) {
+              if (r.error.code === 'INVALID_ARGUMENT') expect(r.error.param).toMatch(/^(g|limits|options)\b/);
+              return;
+            }
+            // A plan covers the geometry the arguments describe, exactly.
+            const g = r.value.pieces[0]!.geometry;
+            expect(r.value.pieces.length).toBeGreaterThan(0);
+            const outputs = r.value.pieces.reduce((n, p) => n + p.geometry.outputSize, 0);
+            const whole = resolveConvTranspose(g0.inputShape, g0.filterShape, c.options);
+            if (r.value.pieces.length === 1) expect(g.outputShape).toEqual(whole.outputShape);
+            expect(outputs).toBeLessThanOrEqual(whole.outputSize * 2);
+          },
+        ),
+        3_000,
+      );
+    },
+    testTimeout(3_000),
+  );
 });
 
 const FORWARD_LAYOUT: Record<string, string> = {
@@ -328,3 +388,39 @@ function bigScatter(c: GiantCase, outSizes: number[], input: Float32Array, filte
   }
   return out;
 }
+
+/** Limits for `plan`: WebGPU's defaults. */
+const PLAN_LIMITS = {
+  maxStorageBufferBindingSize: 134217728,
+  maxBufferSize: 268435456,
+  maxComputeWorkgroupsPerDimension: 65535,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+  maxComputeWorkgroupSizeY: 256,
+  maxComputeWorkgroupStorageSize: 16384,
+  minUniformBufferOffsetAlignment: 256,
+};
+
+/** Where `plan`'s property puts a hostile value: a key of the geometry, limits or options ('' for the whole argument). */
+const PLAN_TARGETS = [
+  '',
+  '',
+  '',
+  'inputShape',
+  'filterShape',
+  'strides',
+  'padding',
+  'outputPadding',
+  'groups',
+  'bias',
+  'outputSize',
+  'outSizes',
+  'inputStrides',
+  ...Object.keys(PLAN_LIMITS),
+  'kernel',
+  'kernels',
+  'software',
+  'storage',
+  'cores',
+  'guard',
+];

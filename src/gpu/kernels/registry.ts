@@ -6,9 +6,9 @@
 import type { ConvTransposeGeometry } from '../../types.js';
 import { openEngine, type Engine, type EngineOptions } from '../engine.js';
 import type { Kernel, KernelName, VariantKey } from '../kernel.js';
-import { planWith, readKernels, type Plan, type PlanOptions } from '../planner.js';
+import { planWith, readGeometry, readPlanLimits, readPlanOptions, type Plan, type PlanOptions } from '../planner.js';
 import type { ShaderSource } from '../shader/compose.js';
-import type { Storage } from '../shader/storage.js';
+import { STORAGES } from '../shader/storage.js';
 import { gemmCol2imKernel } from './gemm-col2im/index.js';
 import { im2colGemmKernel } from './im2col-gemm/index.js';
 import { scatterKernel } from './scatter/index.js';
@@ -53,11 +53,14 @@ export function createEngine(options: EngineOptions = {}): Promise<Engine> {
  * the library's five kernels unless `options.kernels` names some.
  * @throws DeconvError('UNSUPPORTED_BY_KERNEL') when a named kernel cannot run `g`;
  *   DeconvError('DEVICE_LIMIT') when nothing fits; DeconvError('INVALID_ARGUMENT') for an
- *   unknown kernel name, one not in `options.kernels`, or `options.kernels` not a list of kernels.
+ *   unknown kernel name, one not in `options.kernels`, `options.kernels` not a list of kernels,
+ *   an unknown option, a value of the wrong kind, limits that are not positive integers, or a
+ *   `g` that does not resolve (`g` is resolved again from its shapes and options; its derived
+ *   fields are not trusted).
  */
 export function plan(g: ConvTransposeGeometry, limits: GPUSupportedLimits, options: PlanOptions = {}): Plan {
-  const kernels = options.kernels === undefined ? KERNELS : readKernels('options.kernels', options.kernels);
-  return planWith(kernels, g, limits, options);
+  const o = readPlanOptions('options', options);
+  return planWith(o.kernels ?? KERNELS, readGeometry('g', g), readPlanLimits('limits', limits), o);
 }
 
 /**
@@ -84,5 +87,4 @@ export function everyShader(): ShaderSource[] {
   return [...seen.values()];
 }
 
-/** Every storage a kernel supports. */
-export const STORAGES: readonly Storage[] = ['f32', 'f16', 'f16-packed'];
+export { STORAGES };

@@ -24,6 +24,9 @@ export interface BindingSpec {
  */
 export type Storage = 'f32' | 'f16' | 'f16-packed';
 
+/** Every storage a kernel supports. */
+export const STORAGES: readonly Storage[] = ['f32', 'f16', 'f16-packed'];
+
 /** Bytes per element of a storage. */
 export function elementBytes(storage: Storage): 2 | 4 {
   return storage === 'f32' ? 4 : 2;
