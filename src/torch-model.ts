@@ -7,7 +7,7 @@ import { DeconvError, invalid, show } from './errors.js';
 import { fromTorch, type TorchParams } from './frameworks.js';
 import { checkInts, resolveConvTranspose } from './geometry.js';
 import { halfValue } from './half.js';
-import { isInstance } from './validate.js';
+import { isArray, isInstance, readJson, readOptions } from './validate.js';
 import type { Engine } from './gpu/engine.js';
 import type { KernelName } from './gpu/kernel.js';
 import type { EngineConvOptions, PreparedConvTranspose2d } from './gpu/layer.js';
@@ -88,7 +88,7 @@ export interface TorchDecoder {
    * Intermediate tensors are freed; `input` and the output stay the caller's.
    */
   run(input: GPUTensor): GPUTensor;
-  /** Releases every layer's weights. */
+  /** Releases every layer's weights. Running it afterwards throws DeconvError('DESTROYED'). */
   destroy(): void;
   readonly destroyed: boolean;
 }
@@ -115,8 +115,31 @@ const ARGS: Record<string, keyof TorchParams> = {
   padding_mode: 'paddingMode',
 };
 
+/** The geometry's option names → the manifest fields they come from. */
+const OPTION_FIELDS: Record<string, string> = {
+  strides: 'args.stride',
+  dilations: 'args.dilation',
+  padding: 'args.padding',
+  outputPadding: 'args.output_padding',
+  groups: 'args.groups',
+  bias: 'bias',
+  activation: 'activation',
+  leakyReluAlpha: 'leakyReluAlpha',
+};
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** True when `value[name]` is a function (never throws). */
+function hasMethod(value: unknown, name: string): boolean {
+  try {
+    return (
+      value !== null && typeof value === 'object' && typeof (value as Record<string, unknown>)[name] === 'function'
+    );
+  } catch {
+    return false;
+  }
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -180,7 +203,7 @@ function readLayer(
   const where = `manifest.layers[${i}]`;
   if (!isObject(layer)) invalid(where, layer, 'must be an object { args, weight, bias, activation }');
   const name = typeof layer.name === 'string' ? layer.name : `layers[${i}]`;
-  const fail: Fail = (field, value, rule) => invalid(`${where}.${field}`, value, `${rule} (layer "${name}")`);
+  const fail: Fail = (field, value, rule) => invalid(`${where}.${field}`, value, `${rule} (layer ${show(name)})`);
   if (layer.module !== undefined && layer.module !== 'ConvTranspose2d') {
     fail('module', layer.module, "must be 'ConvTranspose2d'");
   }
@@ -229,20 +252,46 @@ function readLayer(
     return { name, inputShape: [c, h, w], outputShape, filter, filterShape, options };
   } catch (e) {
     if (!(e instanceof DeconvError)) throw e;
-    const top = e.param?.split(/[.[]/)[0] ?? '';
-    const snake = Object.keys(ARGS).find((key) => ARGS[key] === top);
-    const param = snake ? `args.${snake}${e.param!.slice(top.length)}` : (e.param ?? '');
-    throw new DeconvError(e.code, `${where}.${param} (layer "${name}"): ${e.message}`, `${where}.${param}`);
+    // fromTorch names its own parameters (camelCase); the geometry names its options.
+    let rest = e.param ?? '';
+    let top = rest.split(/[.[]/)[0]!;
+    let field: string | undefined;
+    if (top === 'options') {
+      rest = rest.slice('options.'.length);
+      top = rest.split(/[.[]/)[0]!;
+      field = OPTION_FIELDS[top];
+    } else {
+      const snake = Object.keys(ARGS).find((key) => ARGS[key] === top);
+      field = snake && `args.${snake}`;
+    }
+    const param = field ? `${field}${rest.slice(top.length)}` : rest;
+    throw new DeconvError(e.code, `${where}.${param} (layer ${show(name)}): ${e.message}`, `${where}.${param}`);
   }
 }
 
+/** A view of the weights file's bytes. */
+function weightBytes(weights: unknown): DataView {
+  const rule = 'must be an ArrayBuffer or a typed array (the bytes of the weights file)';
+  try {
+    if (ArrayBuffer.isView(weights)) return new DataView(weights.buffer, weights.byteOffset, weights.byteLength);
+    if (
+      isInstance(weights, ArrayBuffer) ||
+      (typeof SharedArrayBuffer !== 'undefined' && isInstance(weights, SharedArrayBuffer))
+    ) {
+      return new DataView(weights);
+    }
+  } catch {
+    invalid('weights', weights, `${rule}, readable (not detached)`);
+  }
+  invalid('weights', weights, rule);
+}
+
 /** Validates the manifest against itself and the weights, and maps every layer through `fromTorch`. */
-function readManifest(manifest: unknown, weights: ArrayBuffer | ArrayBufferView, kernel: KernelName | 'auto') {
+function readManifest(json: unknown, weights: unknown, kernel: KernelName | 'auto') {
+  // A snapshot of plain data first: the checks below never meet a getter, a Proxy or a cycle.
+  const manifest = readJson('manifest', json);
   if (!isObject(manifest)) invalid('manifest', manifest, 'must be an object { input, layers, output, weights }');
-  let bytes: DataView;
-  if (ArrayBuffer.isView(weights)) bytes = new DataView(weights.buffer, weights.byteOffset, weights.byteLength);
-  else if (isInstance(weights, ArrayBuffer)) bytes = new DataView(weights);
-  else invalid('weights', weights, 'must be an ArrayBuffer or a typed array (the bytes of the weights file)');
+  const bytes = weightBytes(weights);
   const declared = isObject(manifest.weights) ? manifest.weights.byteLength : undefined;
   if (declared !== undefined && declared !== bytes.byteLength) {
     invalid(
@@ -282,7 +331,10 @@ export function loadTorchDecoder(
   weights: ArrayBuffer | ArrayBufferView,
   options: LoadTorchOptions = {},
 ): TorchDecoder {
-  const { inputShape, outputShape, specs } = readManifest(manifest, weights, options.kernel ?? 'auto');
+  if (!hasMethod(engine, 'createConvTranspose2d')) invalid('engine', engine, 'must be an engine from createEngine');
+  const o = readOptions('options', options, ['kernel'] as const, 'options of loadTorchDecoder');
+  const kernel = (o.kernel ?? 'auto') as KernelName | 'auto';
+  const { inputShape, outputShape, specs } = readManifest(manifest, weights, kernel);
   const layers: TorchDecoderLayer[] = [];
   try {
     for (const s of specs) {
@@ -303,9 +355,16 @@ export function loadTorchDecoder(
       return destroyed;
     },
     run(input: GPUTensor): GPUTensor {
-      if (destroyed) throw new DeconvError('INVALID_ARGUMENT', 'decoder: it was destroyed and cannot run', 'decoder');
-      if (input.shape.length !== 4 || !sameShape(input.shape.slice(1), inputShape)) {
-        invalid('input.shape', input.shape, `must be [N, ${inputShape.join(', ')}] (manifest.input, NCHW)`);
+      if (destroyed) throw new DeconvError('DESTROYED', 'decoder: it was destroyed and cannot run', 'decoder');
+      let shape: unknown;
+      try {
+        shape = (input as { shape?: unknown }).shape;
+      } catch {
+        shape = undefined;
+      }
+      if (!isArray(shape)) invalid('input', input, "must be a GPUTensor of the decoder's engine (engine.upload)");
+      if (shape.length !== 4 || !sameShape(shape.slice(1) as number[], inputShape)) {
+        invalid('input.shape', shape, `must be [N, ${inputShape.join(', ')}] (manifest.input, NCHW)`);
       }
       let x = input;
       try {

@@ -193,6 +193,54 @@ function objectKeys(value: object): { keys: (string | symbol)[] } | { not: strin
   return { keys };
 }
 
+/** The most items one array of {@link readJson} data may hold. */
+const MAX_JSON_ITEMS = 65_536;
+
+/**
+ * A snapshot of JSON-like data (a manifest): primitives as they are, arrays and plain objects
+ * copied with every value read once (own and inherited string keys). Anything else in an
+ * object — a class instance, a typed array, a Proxy or getter that throws, nesting past
+ * `depth` levels, an array of more than 65,536 items — is the error of its path (`param.key[i]`).
+ */
+export function readJson(param: string, value: unknown, depth = 8): unknown {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
+  const rule = 'must be JSON data (plain objects, arrays, numbers, strings, booleans, null)';
+  if (typeof value === 'function' || depth === 0) invalid(param, value, rule);
+  /** `read()`, with a throw (a getter, a revoked Proxy) as the error of `at`. */
+  const safely = <T>(at: string, read: () => T): T => {
+    try {
+      return read();
+    } catch {
+      invalid(at, undefined, `${rule} (it could not be read)`);
+    }
+  };
+  if (isArray(value)) {
+    const length = safely(param, () => value.length);
+    if (!isInt(length, 0, MAX_JSON_ITEMS)) invalid(param, value, `${rule}, with at most ${MAX_JSON_ITEMS} items`);
+    return Array.from({ length }, (_, i) => {
+      const at = `${param}[${i}]`;
+      return readJson(
+        at,
+        safely(at, () => value[i]),
+        depth - 1,
+      );
+    });
+  }
+  const found = safely(param, () => objectKeys(value));
+  if ('not' in found) invalid(param, value, `${rule}, not ${found.not}`);
+  const out: Record<string, unknown> = {};
+  for (const key of found.keys) {
+    if (typeof key !== 'string') continue;
+    const at = `${param}.${key}`;
+    out[key] = readJson(
+      at,
+      safely(at, () => (value as Record<string, unknown>)[key]),
+      depth - 1,
+    );
+  }
+  return out;
+}
+
 /**
  * Reads an options object: `undefined` is `{}`; anything but a plain object (null, an
  * array, a Map, a Date, a class instance) is rejected, and so is every key not in `known`

@@ -73,6 +73,9 @@ describe('the glyph decoder on the CPU backend', () => {
     });
     decoder.destroy();
     expect(decoder.destroyed).toBe(true);
+    const x = engine.upload(new Float32Array(m.input.reduce((a, b) => a * b, 1)), [1, ...m.input]);
+    expect(errorOf(() => decoder.run(x))).toMatchObject({ code: 'DESTROYED', param: 'decoder' });
+    x.destroy();
   });
 });
 
@@ -239,9 +242,62 @@ describe('loadTorchDecoder rejects manifests that do not match', () => {
     const decoder = loadTorchDecoder(engine, glyphManifest(), WEIGHTS);
     const x = engine.upload(new Float32Array(93), [1, 93, 1, 1]);
     expect(errorOf(() => decoder.run(x)).param).toBe('input.shape');
+    expect(errorOf(() => decoder.run(null as never)).param).toBe('input');
+    expect(errorOf(() => decoder.run({} as never)).param).toBe('input');
     decoder.destroy();
-    expect(errorOf(() => decoder.run(x)).param).toBe('decoder');
+    expect(errorOf(() => decoder.run(x))).toMatchObject({ code: 'DESTROYED', param: 'decoder' });
     x.destroy();
+  });
+
+  it('hostile arguments: DeconvError naming the argument or the manifest path, never a TypeError', () => {
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const throwing = (m: TorchManifest, key: string) =>
+      Object.defineProperty(m.layers[1]!.args, key, {
+        enumerable: true,
+        get() {
+          throw new Error('no');
+        },
+      });
+    const detached = new ArrayBuffer(WEIGHTS.length);
+    structuredClone(detached, { transfer: [detached] });
+    const m = glyphManifest();
+    const cases: [string, () => DeconvError, string][] = [
+      ['engine null', () => errorOf(() => loadTorchDecoder(null as never, m, WEIGHTS)), 'engine'],
+      ['manifest null', () => errorOf(() => loadTorchDecoder(engine, null as never, WEIGHTS)), 'manifest'],
+      [
+        'manifest a revoked Proxy',
+        () => errorOf(() => loadTorchDecoder(engine, revoked.proxy as never, WEIGHTS)),
+        'manifest',
+      ],
+      ['weights a string', () => errorOf(() => loadTorchDecoder(engine, m, 'bytes' as never)), 'weights'],
+      ['weights detached', () => errorOf(() => loadTorchDecoder(engine, m, detached)), 'weights'],
+      ['options 5', () => errorOf(() => loadTorchDecoder(engine, m, WEIGHTS, 5 as never)), 'options'],
+      [
+        'options.kernal',
+        () => errorOf(() => loadTorchDecoder(engine, m, WEIGHTS, { kernal: 'scatter' } as never)),
+        'options.kernal',
+      ],
+      ['a throwing getter', () => broken((x) => throwing(x, 'stride')), 'manifest.layers[1].args.stride'],
+      ['a Map as args', () => broken((x) => (x.layers[0]!.args = new Map() as never)), 'manifest.layers[0].args'],
+      [
+        'leakyReluAlpha',
+        () => broken((x) => (x.layers[0]!.leakyReluAlpha = 'x' as never)),
+        'manifest.layers[0].leakyReluAlpha',
+      ],
+      [
+        'a stride past 2^31',
+        () => broken((x) => (x.layers[1]!.args.stride = 2 ** 30)),
+        'manifest.layers[1].args.stride',
+      ],
+    ];
+    for (const [what, f, param] of cases) expect(f().param, what).toBe(param);
+    // Long names are cut in messages.
+    const long = broken((x) => {
+      x.layers[0]!.name = 'n'.repeat(100_000);
+      x.layers[0]!.args.in_channels = 3;
+    });
+    expect(long.message.length).toBeLessThan(400);
   });
 });
 

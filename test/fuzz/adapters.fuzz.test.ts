@@ -8,8 +8,10 @@ import { describe, it } from 'vitest';
 import * as convert from '../../src/convert.js';
 import * as frameworks from '../../src/frameworks.js';
 import { resolveConvTranspose } from '../../src/geometry.js';
+import { createEngine } from '../../src/gpu/kernels/registry.js';
 import { fromHalf, toHalf } from '../../src/half.js';
 import * as init from '../../src/init.js';
+import { loadTorchDecoder } from '../../src/torch-model.js';
 import { runProperty, syncOutcome, testTimeout } from './support.js';
 import { argsOf, convCase, dataOf, giantCase, hostileValue, mutate, mutation, type Token } from './values.js';
 
@@ -260,6 +262,155 @@ describe('fuzz: adapters, conversions, initializers and float16 helpers', () => 
         ),
         4_000,
       );
+    },
+    testTimeout(4_000),
+  );
+});
+
+/** A two-layer decoder manifest (float32 and float16 weights) and its 168-byte weights file. */
+function torchModel(): { manifest: Record<string, unknown>; weights: Uint8Array } {
+  const weights = new Uint8Array(4 * 3 * 9 * 4 + (6 * 2 * 6 + 2) * 2);
+  for (let i = 0; i < 4 * 3 * 9; i++) new DataView(weights.buffer).setFloat32(4 * i, ((i * 7) % 11) / 8 - 0.6, true);
+  for (let i = 0; i < 74; i++) new DataView(weights.buffer).setUint16(432 + 2 * i, 0x3000 + ((i * 37) % 97) * 8, true);
+  const manifest = {
+    input: [4, 3, 5],
+    output: [2, 8, 12],
+    layers: [
+      {
+        name: 'up0',
+        args: {
+          in_channels: 4,
+          out_channels: 6,
+          kernel_size: 3,
+          stride: 2,
+          padding: 1,
+          output_padding: 1,
+          groups: 2,
+          bias: false,
+        },
+        weight: { dtype: 'float32', offset: 0, shape: [4, 3, 3, 3] },
+      },
+      {
+        args: { in_channels: 6, out_channels: 2, kernel_size: [2, 3], dilation: [2, 1] },
+        activation: 'leakyRelu',
+        leakyReluAlpha: 0.2,
+        weight: { dtype: 'float16', offset: 432, shape: [6, 2, 2, 3] },
+        bias: { dtype: 'float16', offset: 576, shape: [2] },
+      },
+    ],
+  };
+  return { manifest, weights };
+}
+
+/** Places in the manifest a hostile value may go ('' is the whole manifest). */
+const MANIFEST_PATHS = [
+  '',
+  'input',
+  'input.0',
+  'input.2',
+  'output',
+  'output.1',
+  'weights',
+  'layers',
+  'layers.0',
+  'layers.1',
+  'layers.2',
+  'layers.0.name',
+  'layers.0.module',
+  'layers.0.args',
+  'layers.0.args.in_channels',
+  'layers.0.args.out_channels',
+  'layers.0.args.kernel_size',
+  'layers.0.args.stride',
+  'layers.0.args.padding',
+  'layers.0.args.output_padding',
+  'layers.0.args.groups',
+  'layers.0.args.bias',
+  'layers.0.args.padding_mode',
+  'layers.0.args.extra',
+  'layers.1.args.dilation',
+  'layers.1.args.kernel_size.1',
+  'layers.1.activation',
+  'layers.1.leakyReluAlpha',
+  'layers.0.weight',
+  'layers.0.weight.dtype',
+  'layers.0.weight.offset',
+  'layers.0.weight.shape',
+  'layers.0.weight.shape.3',
+  'layers.1.bias',
+  'layers.1.bias.offset',
+  'layers.1.bias.shape',
+  'layers.1.bias.dtype',
+];
+
+describe('fuzz: loadTorchDecoder', () => {
+  it(
+    'hostile manifests, weights and options: a decoder that runs, or a quick DeconvError',
+    async () => {
+      const engine = await createEngine({ gpu: { requestAdapter: async () => null } as unknown as GPU });
+      try {
+        await runProperty(
+          'adapters-torch-model',
+          fc.asyncProperty(
+            fc.array(
+              fc.record({
+                where: fc.constantFrom('manifest', 'manifest', 'manifest', 'weights', 'options'),
+                path: fc.constantFrom(...MANIFEST_PATHS),
+                value: fc.oneof(
+                  param,
+                  hostileValue.map((t) => ({ token: t })),
+                ),
+              }),
+              { minLength: 1, maxLength: 3 },
+            ),
+            async (ms) => {
+              const { manifest, weights } = torchModel();
+              const args: Record<string, unknown> = { manifest, weights: weights.buffer, options: {} };
+              for (const m of ms) {
+                const value = (old: unknown) =>
+                  m.value !== null && typeof m.value === 'object' && 'token' in m.value
+                    ? (m.value.token as Token).make(old)
+                    : m.value;
+                try {
+                  if (m.where !== 'manifest' || m.path === '') {
+                    args[m.where] = value(args[m.where]);
+                    continue;
+                  }
+                  const keys = m.path.split('.');
+                  let at = args.manifest as Record<string, unknown>;
+                  for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
+                  const last = keys[keys.length - 1]!;
+                  at[last] = value(at[last]);
+                } catch {
+                  // A place an earlier change made unreachable (a number, a revoked Proxy): leave it so.
+                }
+              }
+              const r = syncOutcome(
+                'loadTorchDecoder',
+                () => loadTorchDecoder(engine, args.manifest as never, args.weights as never, args.options as never),
+                { codes: ['INVALID_ARGUMENT', 'DEVICE_LIMIT'], acceptMs: 1000 },
+              );
+              if (!r.ok) return;
+              // Accepted: it runs on an input of the shape it states and gives the shape it states.
+              const d = r.value;
+              const n = d.inputShape.reduce((a, b) => a * b, 1);
+              if (n > 1 << 16 || d.outputShape.reduce((a, b) => a * b, 1) > 1 << 16) return d.destroy();
+              const x = engine.upload(dataOf(n, 3, 0), [1, ...d.inputShape]);
+              const y = d.run(x);
+              if (y.shape.join() !== [1, ...d.outputShape].join()) {
+                throw new Error(`output ${y.shape.join('×')}, the decoder says ${d.outputShape.join('×')}`);
+              }
+              const data = await y.read();
+              if (data.length !== d.outputShape.reduce((a, b) => a * b, 1)) throw new Error('output length');
+              [x, y].forEach((t) => t.destroy());
+              d.destroy();
+            },
+          ),
+          4_000,
+        );
+      } finally {
+        engine.destroy();
+      }
     },
     testTimeout(4_000),
   );
