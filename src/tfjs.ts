@@ -129,7 +129,13 @@ export function registerTfjsKernels(tf: TfjsCore, options: TfjsKernelOptions = {
   const o = readOptions('options', options, ['kernel'] as const, 'TF.js kernel options');
   const kernel = oneOf<KernelName | 'auto'>('options.kernel', o.kernel, ['auto', ...KERNEL_NAMES], 'auto');
   for (const f of ['registerKernel', 'unregisterKernel', 'getKernel'] as const) {
-    if (typeof (tf as unknown as Record<string, unknown>)?.[f] !== 'function') {
+    let method: unknown;
+    try {
+      method = (tf as unknown as Record<string, unknown>)?.[f];
+    } catch {
+      method = undefined; // a revoked Proxy or a throwing getter
+    }
+    if (typeof method !== 'function') {
       throw new DeconvError(
         'INVALID_ARGUMENT',
         `tf.${f}: must be a function (pass the @tensorflow/tfjs-core namespace)`,

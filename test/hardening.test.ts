@@ -16,6 +16,7 @@ import { createEngine } from '../src/gpu/kernels/registry.js';
 import { createEngine as createCoreEngine, scatterKernel, subpixelKernel } from '../src/core.js';
 import { bilinearUpsampling, foldBatchNorm, glorotUniform, heUniform } from '../src/init.js';
 import { fromHalf, toHalf } from '../src/half.js';
+import { registerTfjsKernels } from '../src/tfjs.js';
 import { getDevice } from './helpers/gpu.js';
 
 let device: GPUDevice;
@@ -193,6 +194,17 @@ describe('no other exception type escapes', () => {
       'INVALID_ARGUMENT',
       'options.dilations[0]',
     );
+  });
+
+  it('registerTfjsKernels: a namespace that is not TF.js, or a bad kernel option', () => {
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    for (const tf of [null, undefined, {}, 5, revoked.proxy]) {
+      rejects(() => registerTfjsKernels(tf as never), 'INVALID_ARGUMENT', 'tf');
+    }
+    const tf = { registerKernel() {}, unregisterKernel() {}, getKernel() {} };
+    rejects(() => registerTfjsKernels(tf, { kernel: 'fast' } as never), 'INVALID_ARGUMENT', 'options.kernel');
+    rejects(() => registerTfjsKernels(tf, { kernal: 'scatter' } as never), 'INVALID_ARGUMENT', 'options.kernal');
   });
 
   it('options: null', () => {
