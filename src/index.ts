@@ -54,5 +54,6 @@ export type {
   TorchDecoderLayer,
   TorchManifest,
   TorchManifestLayer,
+  TorchModule,
   TorchTensorEntry,
 } from './torch-model.js';

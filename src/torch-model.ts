@@ -1,16 +1,16 @@
 /**
- * Loads a decoder exported from PyTorch (a chain of nn.ConvTranspose2d layers with their
- * activations) as prepared layers of an engine: a JSON manifest of the layers and one
+ * Loads a decoder exported from PyTorch (a chain of nn.ConvTranspose1d, 2d or 3d layers with
+ * their activations) as prepared layers of an engine: a JSON manifest of the layers and one
  * binary file of their weights and biases.
  */
 import { DeconvError, invalid, show } from './errors.js';
 import { fromTorch, type TorchParams } from './frameworks.js';
 import { checkInts, resolveConvTranspose } from './geometry.js';
 import { halfValue } from './half.js';
-import { isArray, isInstance, readJson, readOptions } from './validate.js';
+import { isArray, isInstance, readInts, readJson, readOptions } from './validate.js';
 import type { Engine } from './gpu/engine.js';
 import type { KernelName } from './gpu/kernel.js';
-import type { EngineConvOptions, PreparedConvTranspose2d } from './gpu/layer.js';
+import type { EngineConvOptions, PreparedConvTranspose } from './gpu/layer.js';
 import type { GPUTensor } from './gpu/tensor.js';
 import type { Activation } from './types.js';
 
@@ -26,9 +26,12 @@ export interface TorchTensorEntry {
 export interface TorchManifestLayer {
   /** For error messages, e.g. the module's name in the PyTorch model. */
   name?: string;
-  /** Only 'ConvTranspose2d'. */
-  module?: 'ConvTranspose2d';
-  /** The `nn.ConvTranspose2d` arguments, as PyTorch names them (`padding_mode` only 'zeros'). */
+  /**
+   * 'ConvTranspose1d', 'ConvTranspose2d' or 'ConvTranspose3d': checked against the rank of
+   * `manifest.input` when given (every layer of a decoder has the input's rank).
+   */
+  module?: TorchModule;
+  /** The `nn.ConvTranspose1d/2d/3d` arguments, as PyTorch names them (`padding_mode` only 'zeros'); lists have one entry per spatial axis. */
   args: {
     in_channels: number;
     out_channels: number;
@@ -46,19 +49,22 @@ export interface TorchManifestLayer {
   activation?: Activation | null;
   /** With `activation: 'leakyRelu'` (PyTorch's `negative_slope`); default 0.01. */
   leakyReluAlpha?: number;
-  /** `module.weight`: [in_channels, out_channels / groups, kH, kW]. */
+  /** `module.weight`: [in_channels, out_channels / groups, ...kernel_size]. */
   weight: TorchTensorEntry;
   /** `module.bias`: [out_channels]; required when `args.bias` is true or absent. */
   bias?: TorchTensorEntry | null;
 }
 
-/** A decoder made of `nn.ConvTranspose2d` layers, as JSON. */
+/** The PyTorch modules a {@link TorchManifest} may hold, by spatial rank. */
+export type TorchModule = 'ConvTranspose1d' | 'ConvTranspose2d' | 'ConvTranspose3d';
+
+/** A decoder made of `nn.ConvTranspose1d`, `2d` or `3d` layers (one rank throughout), as JSON. */
 export interface TorchManifest {
   /** The weights file; `byteLength` is checked against the bytes given to the loader. */
   weights?: { file?: string; byteLength?: number };
-  /** One input item, NCHW without the batch: [C, H, W]. */
+  /** One input item, channels first without the batch: [C, L], [C, H, W] or [C, D, H, W]. */
   input: number[];
-  /** One output item [C, H, W]; checked when given. */
+  /** One output item in the same form; checked when given. */
   output?: number[];
   layers: TorchManifestLayer[];
 }
@@ -66,25 +72,25 @@ export interface TorchManifest {
 /** One loaded layer of a {@link TorchDecoder}. */
 export interface TorchDecoderLayer {
   name: string;
-  /** One input item [C, H, W] of this layer, and its output. */
+  /** One input item [C, ...spatial] of this layer, and its output. */
   inputShape: number[];
   outputShape: number[];
-  /** [in, out/groups, kH, kW]. */
+  /** [in, out/groups, ...kernel]. */
   filterShape: number[];
   /** What `fromTorch` made of the layer's arguments, with its bias and activation. */
   options: EngineConvOptions;
-  prepared: PreparedConvTranspose2d;
+  prepared: PreparedConvTranspose;
 }
 
 /** A loaded decoder: its layers prepared on one engine. */
 export interface TorchDecoder {
-  /** One input item [C, H, W]; `run` takes [N, C, H, W]. */
+  /** One input item [C, ...spatial]; `run` takes [N, C, ...spatial]. */
   readonly inputShape: readonly number[];
-  /** One output item [C, H, W]. */
+  /** One output item [C, ...spatial]. */
   readonly outputShape: readonly number[];
   readonly layers: readonly TorchDecoderLayer[];
   /**
-   * Enqueues every layer on `input` ([N, ...inputShape], NCHW) and returns the output at once.
+   * Enqueues every layer on `input` ([N, ...inputShape], channels first) and returns the output at once.
    * Intermediate tensors are freed; `input` and the output stay the caller's.
    */
   run(input: GPUTensor): GPUTensor;
@@ -192,7 +198,10 @@ interface LayerSpec {
   options: EngineConvOptions;
 }
 
-/** One layer: its arguments checked against the incoming shape [c, h, w], its tensors read. */
+/** The module of each spatial rank. */
+const MODULES: readonly TorchModule[] = ['ConvTranspose1d', 'ConvTranspose2d', 'ConvTranspose3d'];
+
+/** One layer: its arguments checked against the incoming shape [c, ...spatial], its tensors read. */
 function readLayer(
   i: number,
   layer: unknown,
@@ -204,30 +213,34 @@ function readLayer(
   if (!isObject(layer)) invalid(where, layer, 'must be an object { args, weight, bias, activation }');
   const name = typeof layer.name === 'string' ? layer.name : `layers[${i}]`;
   const fail: Fail = (field, value, rule) => invalid(`${where}.${field}`, value, `${rule} (layer ${show(name)})`);
-  if (layer.module !== undefined && layer.module !== 'ConvTranspose2d') {
-    fail('module', layer.module, "must be 'ConvTranspose2d'");
+  const rank = incoming.length - 1;
+  const module = MODULES[rank - 1]!;
+  if (layer.module !== undefined && layer.module !== module) {
+    fail('module', layer.module, `must be '${module}' (manifest.input has ${rank} spatial axes)`);
   }
   const args = layer.args;
-  if (!isObject(args)) fail('args', args, 'must be an object of nn.ConvTranspose2d arguments');
+  if (!isObject(args)) fail('args', args, `must be an object of nn.${module} arguments`);
   const params: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(args)) {
     const mapped = ARGS[key];
-    if (!mapped) fail(`args.${key}`, value, `is not an nn.ConvTranspose2d argument (${Object.keys(ARGS).join(', ')})`);
+    if (!mapped) fail(`args.${key}`, value, `is not an nn.${module} argument (${Object.keys(ARGS).join(', ')})`);
     params[mapped] = value;
   }
-  const [c, h, w] = incoming as [number, number, number];
+  const c = incoming[0]!;
   const inC = positiveInt(fail, 'args.in_channels', args.in_channels);
   const outC = positiveInt(fail, 'args.out_channels', args.out_channels);
   const groups = args.groups === undefined ? 1 : positiveInt(fail, 'args.groups', args.groups);
-  const k = typeof args.kernel_size === 'number' ? [args.kernel_size, args.kernel_size] : args.kernel_size;
-  if (!Array.isArray(k) || k.length !== 2) fail('args.kernel_size', args.kernel_size, 'must be an integer or a pair');
-  const [kh, kw] = k.map((v: unknown, j) => positiveInt(fail, `args.kernel_size[${j}]`, v)) as [number, number];
+  const k = typeof args.kernel_size === 'number' ? new Array<unknown>(rank).fill(args.kernel_size) : args.kernel_size;
+  if (!Array.isArray(k) || k.length !== rank) {
+    fail('args.kernel_size', args.kernel_size, `must be an integer or a list of ${rank} (one per spatial axis)`);
+  }
+  const kernelSizes = k.map((v: unknown, j) => positiveInt(fail, `args.kernel_size[${j}]`, v));
   if (inC !== c) {
     const from = i === 0 ? 'manifest.input[0]' : `the out_channels of layers[${i - 1}]`;
     fail('args.in_channels', inC, `must equal the channels coming in: ${c} (${from})`);
   }
   if (outC % groups !== 0) fail('args.out_channels', outC, `must be divisible by groups (${groups})`);
-  const filterShape = [inC, outC / groups, kh, kw];
+  const filterShape = [inC, outC / groups, ...kernelSizes];
   const filter = readTensor(fail, 'weight', layer.weight, filterShape, bytes);
   let bias: Float32Array | undefined;
   if ((args.bias ?? true) === true) bias = readTensor(fail, 'bias', layer.bias, [outC], bytes);
@@ -239,7 +252,7 @@ function readLayer(
   // What fromTorch and the geometry reject beyond that (a padding that leaves no output,
   // output_padding ≥ stride, …), with the layer named and the argument in PyTorch's name.
   try {
-    const inputShape = [1, c, h, w];
+    const inputShape = [1, ...incoming];
     const options: EngineConvOptions = {
       ...fromTorch(params as TorchParams, inputShape, filterShape),
       bias,
@@ -249,7 +262,7 @@ function readLayer(
     if (layer.leakyReluAlpha !== undefined) options.leakyReluAlpha = layer.leakyReluAlpha as number;
     const g = resolveConvTranspose(inputShape, filterShape, options);
     const outputShape = [g.outChannels, ...g.outSizes];
-    return { name, inputShape: [c, h, w], outputShape, filter, filterShape, options };
+    return { name, inputShape: [...incoming], outputShape, filter, filterShape, options };
   } catch (e) {
     if (!(e instanceof DeconvError)) throw e;
     // fromTorch names its own parameters (camelCase); the geometry names its options.
@@ -300,7 +313,8 @@ function readManifest(json: unknown, weights: unknown, kernel: KernelName | 'aut
       `must equal the size of the weights given (${bytes.byteLength} bytes)`,
     );
   }
-  const inputShape = checkInts('manifest.input', manifest.input, 3, 1);
+  // [C, L], [C, H, W] or [C, D, H, W]: the rank of every layer.
+  const inputShape = readInts('manifest.input', manifest.input, [2, 3, 4], 1);
   const layers = manifest.layers;
   if (!Array.isArray(layers) || layers.length === 0) invalid('manifest.layers', layers, 'must be a non-empty array');
   let shape: number[] = inputShape;
@@ -309,7 +323,10 @@ function readManifest(json: unknown, weights: unknown, kernel: KernelName | 'aut
     shape = spec.outputShape;
     return spec;
   });
-  if (manifest.output !== undefined && !sameShape(checkInts('manifest.output', manifest.output, 3, 1), shape)) {
+  if (
+    manifest.output !== undefined &&
+    !sameShape(checkInts('manifest.output', manifest.output, inputShape.length, 1), shape)
+  ) {
     invalid('manifest.output', manifest.output, `must be what the layers output for manifest.input: ${show(shape)}`);
   }
   return { inputShape, outputShape: shape, specs };
@@ -317,7 +334,8 @@ function readManifest(json: unknown, weights: unknown, kernel: KernelName | 'aut
 
 /**
  * Builds a PyTorch decoder on an engine from its manifest and weights file: every
- * `nn.ConvTranspose2d` goes through {@link fromTorch} and becomes one prepared layer
+ * `nn.ConvTranspose1d`, `2d` or `3d` (one rank throughout, that of `manifest.input`) goes
+ * through {@link fromTorch} and becomes one prepared layer
  * with its bias and fused activation (fold batch-norm into the weights before export).
  * float16 weights are widened to float32 on the CPU.
  *
@@ -331,14 +349,14 @@ export function loadTorchDecoder(
   weights: ArrayBuffer | ArrayBufferView,
   options: LoadTorchOptions = {},
 ): TorchDecoder {
-  if (!hasMethod(engine, 'createConvTranspose2d')) invalid('engine', engine, 'must be an engine from createEngine');
+  if (!hasMethod(engine, 'createConvTranspose')) invalid('engine', engine, 'must be an engine from createEngine');
   const o = readOptions('options', options, ['kernel'] as const, 'options of loadTorchDecoder');
   const kernel = (o.kernel ?? 'auto') as KernelName | 'auto';
   const { inputShape, outputShape, specs } = readManifest(manifest, weights, kernel);
   const layers: TorchDecoderLayer[] = [];
   try {
     for (const s of specs) {
-      const prepared = engine.createConvTranspose2d(s.filter, s.filterShape, s.options);
+      const prepared = engine.createConvTranspose(s.filter, s.filterShape, s.options);
       const { name, inputShape, outputShape, filterShape, options } = s;
       layers.push({ name, inputShape, outputShape, filterShape, options, prepared });
     }
@@ -363,8 +381,8 @@ export function loadTorchDecoder(
         shape = undefined;
       }
       if (!isArray(shape)) invalid('input', input, "must be a GPUTensor of the decoder's engine (engine.upload)");
-      if (shape.length !== 4 || !sameShape(shape.slice(1) as number[], inputShape)) {
-        invalid('input.shape', shape, `must be [N, ${inputShape.join(', ')}] (manifest.input, NCHW)`);
+      if (shape.length !== inputShape.length + 1 || !sameShape(shape.slice(1) as number[], inputShape)) {
+        invalid('input.shape', shape, `must be [N, ${inputShape.join(', ')}] (manifest.input, channels first)`);
       }
       let x = input;
       try {

@@ -14,7 +14,15 @@ import { createEngine } from '../src/gpu/kernels/registry.js';
 import { KERNEL_NAMES } from '../src/gpu/kernel.js';
 import { loadTorchDecoder, type TorchManifest } from '../src/torch-model.js';
 import { getDevice } from './helpers/gpu.js';
-import { GOLDEN_OUTPUT_SHAPE, glyphManifest, runGlyphGoldens } from './helpers/torch-model.js';
+import { compare } from './helpers/check.js';
+import {
+  GOLDEN_OUTPUT_SHAPE,
+  TORCH_DECODERS,
+  decoderWeights,
+  glyphManifest,
+  runDecoderCase,
+  runGlyphGoldens,
+} from './helpers/torch-model.js';
 
 const WEIGHTS = readFileSync(new URL('../demo/public/glyphs/weights.bin', import.meta.url));
 /** The acceptance bound: |engine − PyTorch| ≤ 1e-4 of the output's range. */
@@ -298,6 +306,54 @@ describe('loadTorchDecoder rejects manifests that do not match', () => {
       x.layers[0]!.args.in_channels = 3;
     });
     expect(long.message.length).toBeLessThan(400);
+  });
+});
+
+describe('1-D, 2-D and 3-D decoders exported with the README’s export_decoder', () => {
+  let device: GPUDevice;
+  let gpu: Engine;
+  let cpu: Engine;
+  beforeAll(async () => {
+    ({ device } = await getDevice());
+    gpu = await createEngine({ device, fallback: 'none' });
+    cpu = await cpuEngine();
+  });
+  afterAll(() => {
+    gpu?.destroy();
+    cpu?.destroy();
+    device?.destroy();
+  });
+
+  for (const c of TORCH_DECODERS) {
+    it(`${c.name}: the CPU backend equals PyTorch's float64 output (atol 1e-5, rtol 1e-5)`, async () => {
+      const r = await runDecoderCase(cpu, c);
+      expect(r.shape).toEqual(c.outputShape);
+      const check = compare(r.actual, r.expected, 1e-5, 1e-5);
+      expect(check.ok, check.message).toBe(true);
+    });
+    for (const kernel of ['auto', ...KERNEL_NAMES] as const) {
+      it(`${c.name}: ${kernel} on the GPU equals PyTorch's float64 output (atol 1e-4, rtol 1e-4)`, async () => {
+        const r = await runDecoderCase(gpu, c, kernel);
+        expect(r.shape).toEqual(c.outputShape);
+        if (kernel !== 'auto') expect(r.kernels.every((k) => k === kernel)).toBe(true);
+        const check = compare(r.actual, r.expected, 1e-4, 1e-4);
+        expect(check.ok, check.message).toBe(true);
+      });
+    }
+  }
+
+  it('a module that does not match the input rank', () => {
+    const c = structuredClone(TORCH_DECODERS.find((x) => x.name === 'vocoder_1d')!);
+    const w = decoderWeights(c);
+    c.manifest.layers[1]!.module = 'ConvTranspose2d';
+    const e = errorOf(() => loadTorchDecoder(cpu, c.manifest, w));
+    expect(e.param).toBe('manifest.layers[1].module');
+    expect(e.message).toContain("must be 'ConvTranspose1d'");
+    c.manifest.layers[1]!.module = 'ConvTranspose1d';
+    c.manifest.layers[0]!.args.kernel_size = [16, 16];
+    expect(errorOf(() => loadTorchDecoder(cpu, c.manifest, w)).param).toBe('manifest.layers[0].args.kernel_size');
+    c.manifest.input = [8];
+    expect(errorOf(() => loadTorchDecoder(cpu, c.manifest, w)).param).toBe('manifest.input');
   });
 });
 

@@ -1,10 +1,12 @@
 /**
  * The trained glyph decoder (demo/public/glyphs/, written by scripts/train_glyphs.py) run
  * through loadTorchDecoder and compared with PyTorch's float64 goldens: shared by the CPU,
- * Node GPU and Chromium tests. The weights file is read by the caller (fs or fetch).
+ * Node GPU and Chromium tests. The weights file is read by the caller (fs or fetch). Also the
+ * small decoders of every rank in test/golden/torch-decoders.json.
  */
 import goldens from '../../demo/public/glyphs/goldens.json';
 import manifestJson from '../../demo/public/glyphs/manifest.json';
+import decoderGoldens from '../golden/torch-decoders.json';
 import type { Engine } from '../../src/gpu/engine.js';
 import type { KernelName } from '../../src/gpu/kernel.js';
 import { loadTorchDecoder, type TorchManifest } from '../../src/torch-model.js';
@@ -25,22 +27,34 @@ export interface GoldenCheck {
   shape: readonly number[];
 }
 
+/** Loads a decoder on `engine`, runs one input through it with one readback, and frees it all. */
+async function runDecoder(
+  engine: Engine,
+  manifest: TorchManifest,
+  weights: ArrayBuffer | Uint8Array,
+  input: readonly number[],
+  inputShape: readonly number[],
+  kernel: KernelName | 'auto',
+): Promise<{ shape: readonly number[]; actual: Float32Array; kernels: string[] }> {
+  const decoder = loadTorchDecoder(engine, manifest, weights, { kernel });
+  const x = engine.upload(new Float32Array(input), inputShape);
+  const y = decoder.run(x);
+  const actual = await y.read();
+  const kernels = decoder.layers.map((l) => l.prepared.kernelFor([inputShape[0]!, ...l.inputShape]));
+  const shape = y.shape;
+  [x, y].forEach((t) => t.destroy());
+  decoder.destroy();
+  return { shape, actual, kernels };
+}
+
 /** Runs the goldens' fixed latents through the decoder on `engine` with one readback. */
 export async function runGlyphGoldens(
   engine: Engine,
   weights: ArrayBuffer | Uint8Array,
   kernel: KernelName | 'auto' = 'auto',
 ): Promise<GoldenCheck> {
-  const decoder = loadTorchDecoder(engine, glyphManifest(), weights, { kernel });
-  const x = engine.upload(new Float32Array(goldens.input), goldens.inputShape);
-  const y = decoder.run(x);
-  const actual = await y.read();
-  const batch = goldens.inputShape[0]!;
-  const kernels = decoder.layers.map((l) => l.prepared.kernelFor([batch, ...l.inputShape]));
-  const shape = y.shape;
-  x.destroy();
-  y.destroy();
-  decoder.destroy();
+  const run = await runDecoder(engine, glyphManifest(), weights, goldens.input, goldens.inputShape, kernel);
+  const { actual, kernels, shape } = run;
   const expected = goldens.expected;
   let maxError = actual.length === expected.length ? 0 : Infinity;
   let lo = Infinity;
@@ -56,3 +70,42 @@ export async function runGlyphGoldens(
 
 /** The goldens' output shape. */
 export const GOLDEN_OUTPUT_SHAPE: readonly number[] = goldens.outputShape;
+
+/** One decoder of test/golden/torch-decoders.json (scripts/torch_decoder_goldens.py). */
+export interface TorchDecoderCase {
+  name: string;
+  manifest: TorchManifest;
+  /** The weights file, base64. */
+  weights: string;
+  inputShape: number[];
+  input: number[];
+  outputShape: number[];
+  output: number[];
+}
+
+/** The small 1-D, 2-D and 3-D decoders exported with the README's export_decoder. */
+export const TORCH_DECODERS = decoderGoldens.cases as unknown as TorchDecoderCase[];
+
+/** The bytes of a case's weights file. */
+export function decoderWeights(c: TorchDecoderCase): Uint8Array {
+  return Uint8Array.from(atob(c.weights), (ch) => ch.charCodeAt(0));
+}
+
+/** What a decoder case gave: its output and the kernel each layer ran. */
+export interface DecoderRun {
+  shape: readonly number[];
+  actual: Float32Array;
+  expected: Float32Array;
+  kernels: string[];
+}
+
+/** Loads a decoder case on `engine` and runs its input through it, with one readback. */
+export async function runDecoderCase(
+  engine: Engine,
+  c: TorchDecoderCase,
+  kernel: KernelName | 'auto' = 'auto',
+): Promise<DecoderRun> {
+  const manifest = structuredClone(c.manifest);
+  const run = await runDecoder(engine, manifest, decoderWeights(c), c.input, c.inputShape, kernel);
+  return { ...run, expected: new Float32Array(c.output) };
+}
