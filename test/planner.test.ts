@@ -238,16 +238,31 @@ describe('plan', () => {
     expect(occupancy({ software: true }, 1)).toBe(DEFAULT_CORES);
   });
 
-  it('software, 2 threads: 1-D k16_s8 512→256 on 16 samples goes to gemm-col2im (scatter has one workgroup a pass)', () => {
+  it('software, 2 threads: between scatter and gemm-col2im, 1-D k16_s8 512→256 on 16 samples goes to gemm-col2im (scatter has one workgroup a pass)', () => {
     // npm run bench (2 threads): gemm-col2im 22.6 ms, scatter 35.4 ms.
     const encodec = resolveConvTranspose([1, 512, 16], [512, 256, 16], { strides: [8], padding: [0, 8] });
-    const p = plan(encodec, DEFAULTS, { software: true, cores: 2 });
-    expect(p.kernel).toBe('gemm-col2im');
-    // Without the occupancy term (one thread), scatter's estimate is the lowest.
-    expect(plan(encodec, DEFAULTS, { software: true, cores: 1 }).kernel).toBe('scatter');
+    const two = { kernels: [getKernel('scatter'), getKernel('gemm-col2im')] };
+    expect(plan(encodec, DEFAULTS, { software: true, cores: 2, ...two }).kernel).toBe('gemm-col2im');
+    // Without the occupancy term (one thread), scatter's estimate is the lower.
+    expect(plan(encodec, DEFAULTS, { software: true, cores: 1, ...two }).kernel).toBe('scatter');
     // With enough workgroups a pass (k16_s8 512→256 on 32 samples: 2 a pass on 2 threads) scatter stays.
     const hifigan = resolveConvTranspose([1, 512, 32], [512, 256, 16], { strides: [8], padding: [4, 4] });
-    expect(plan(hifigan, DEFAULTS, { software: true, cores: 2 }).kernel).toBe('scatter');
+    expect(plan(hifigan, DEFAULTS, { software: true, cores: 2, ...two }).kernel).toBe('scatter');
+  });
+
+  it('software: 1-D vocoder layers go to subpixel, whose one-axis blocks run as fast as scatter’s', () => {
+    // npm run bench -- --suite 1d (2 threads), two runs, ms: hifigan_k16 subpixel 54.5 / 43.2, scatter
+    // 66.5 / 50.2; demucs subpixel 11.2 / 6.88, scatter 14.6 / 8.76; encodec_k16 subpixel 32.2 / 21.6,
+    // gemm-col2im 32.9 / 20.9.
+    const layers = [
+      resolveConvTranspose([1, 512, 32], [512, 256, 16], { strides: [8], padding: [4, 4] }),
+      resolveConvTranspose([1, 64, 2500], [64, 8, 8], { strides: [4] }),
+      resolveConvTranspose([1, 512, 16], [512, 256, 16], { strides: [8], padding: [0, 8] }),
+    ];
+    for (const g of layers) expect(plan(g, DEFAULTS, { software: true, cores: 2 }).kernel).toBe('subpixel');
+    // The 1-D rate is the software adapter's: 2-D layers and hardware adapters keep subpixel's unit rate.
+    const unet = resolveConvTranspose([1, 128, 32, 32], [128, 64, 2, 2], { strides: [2, 2] });
+    expect(plan(unet, DEFAULTS, { software: true, cores: 2 }).kernel).toBe('scatter');
   });
 
   it('narrow layers get narrow channel tiles on hardware', () => {

@@ -38,6 +38,17 @@ export interface SubpixelConfig {
 /** Relative rate (both adapter classes: subpixel is the unit the other kernels are measured in). */
 const RATE = 1.0;
 /**
+ * Rate of 1-D layers on a software adapter: with one tap axis a thread's phase set-up and tap
+ * loop are a single loop, and its blocks ran about as fast per multiply-add as scatter's. At
+ * rate 1, two runs of `npm run bench -- --suite 1d --dtypes float32` (2 threads) had auto pick
+ * scatter where subpixel ran 1.16–1.26× faster (hifigan_k16_s8_p4_512x32: 54.5 vs 66.5 ms and
+ * 43.2 vs 50.2 ms; demucs_k8_s4_64x2500: 11.2 vs 14.6 and 6.88 vs 8.76); at 1.25 subpixel is
+ * picked on every layer of the 1-D suite, and it was within 5% of the fastest kernel on 7 of
+ * the 8 layers in the first run (dac_k8_s4_p2_384x64: 40.2 vs gemm-col2im's 32.8 ms) and on all
+ * 8 in the second.
+ */
+const RATE_1D_SOFTWARE = 1.25;
+/**
  * Set-up cost of one thread (phase decomposition, per-tap index math, the 64-output
  * epilogue): fitted on SwiftShader, where it costs as much as ~3,600 multiply-adds; that set-up
  * is what makes the channel-blocked variants lose on few-channel layers (threads with little
@@ -389,7 +400,7 @@ export function subpixelCost(g: ConvTransposeGeometry, env: KernelEnv, c: Subpix
   const overhead = c.variant === 'depthwise' ? DEPTHWISE_THREAD_OVERHEAD[cls] : THREAD_OVERHEAD[cls];
   return estimate(env, {
     work,
-    rate: RATE,
+    rate: env.software && g.rank === 1 ? RATE_1D_SOFTWARE : RATE,
     threads: subpixelWorkgroups(g, c) * c.wg,
     threadOverhead: overhead,
     extraFloats: 0,
