@@ -128,21 +128,28 @@ const KERNELS = [
 export function registerTfjsKernels(tf: TfjsCore, options: TfjsKernelOptions = {}): () => void {
   const o = readOptions('options', options, ['kernel'] as const, 'TF.js kernel options');
   const kernel = oneOf<KernelName | 'auto'>('options.kernel', o.kernel, ['auto', ...KERNEL_NAMES], 'auto');
-  for (const f of ['registerKernel', 'unregisterKernel', 'getKernel'] as const) {
-    let method: unknown;
+  // The three methods are read once and bound: a namespace whose getters change later cannot
+  // turn a later call into another exception.
+  const method = <K extends 'registerKernel' | 'unregisterKernel' | 'getKernel'>(f: K): TfjsCore[K] => {
+    let m: unknown;
     try {
-      method = (tf as unknown as Record<string, unknown>)?.[f];
+      m = (tf as unknown as Record<string, unknown>)?.[f];
     } catch {
-      method = undefined; // a revoked Proxy or a throwing getter
+      m = undefined; // a revoked Proxy or a throwing getter
     }
-    if (typeof method !== 'function') {
+    if (typeof m !== 'function') {
       throw new DeconvError(
         'INVALID_ARGUMENT',
         `tf.${f}: must be a function (pass the @tensorflow/tfjs-core namespace)`,
         'tf',
       );
     }
-  }
+    return Function.prototype.bind.call(m, tf) as TfjsCore[K];
+  };
+  const registerKernel = method('registerKernel');
+  const unregisterKernel = method('unregisterKernel');
+  const getKernel = method('getKernel');
+
   const engines = new Map<WebGPUBackendLike, Engine>();
   /** Prepared layers per filter tensor, by the options they were prepared with. */
   const layers = new Map<object, Map<string, PreparedConvTranspose>>();
@@ -232,26 +239,26 @@ export function registerTfjsKernels(tf: TfjsCore, options: TfjsKernelOptions = {
     };
 
   for (const { name, rank } of KERNELS) {
-    const original = tf.getKernel(name, 'webgpu') as TfjsKernelConfig | undefined;
+    const original = getKernel(name, 'webgpu') as TfjsKernelConfig | undefined;
     if (original) {
       originals.set(name, original);
-      tf.unregisterKernel(name, 'webgpu');
+      unregisterKernel(name, 'webgpu');
     }
     const config: TfjsKernelConfig = {
       kernelName: name,
       backendName: 'webgpu',
       kernelFunc: kernelFunc(name, rank, original),
     };
-    tf.registerKernel(config as never);
+    registerKernel(config as never);
   }
   let registered = true;
   return () => {
     if (!registered) return;
     registered = false;
     for (const { name } of KERNELS) {
-      tf.unregisterKernel(name, 'webgpu');
+      unregisterKernel(name, 'webgpu');
       const original = originals.get(name);
-      if (original) tf.registerKernel(original as never);
+      if (original) registerKernel(original as never);
     }
     for (const [b, dispose] of patched) b.disposeData = dispose;
     for (const dataId of [...layers.keys()]) release(dataId);

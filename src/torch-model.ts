@@ -7,7 +7,7 @@ import { DeconvError, invalid, show } from './errors.js';
 import { fromTorch, type TorchParams } from './frameworks.js';
 import { checkInts, resolveConvTranspose } from './geometry.js';
 import { halfValue } from './half.js';
-import { isArray, isInstance, readInts, readJson, readOptions } from './validate.js';
+import { isArray, isInstance, readInts, readJson, readOptions, type JsonShape } from './validate.js';
 import type { Engine } from './gpu/engine.js';
 import type { KernelName } from './gpu/kernel.js';
 import type { EngineConvOptions, PreparedConvTranspose } from './gpu/layer.js';
@@ -198,6 +198,19 @@ interface LayerSpec {
   options: EngineConvOptions;
 }
 
+/** A tensor entry's fields. */
+const TENSOR: JsonShape = { dtype: true, offset: true, shape: true };
+
+/** The fields of a manifest the loader reads. */
+const MANIFEST: JsonShape = {
+  weights: { byteLength: true },
+  input: true,
+  output: true,
+  layers: [
+    { name: true, module: true, args: true, activation: true, leakyReluAlpha: true, weight: TENSOR, bias: TENSOR },
+  ],
+};
+
 /** The module of each spatial rank. */
 const MODULES: readonly TorchModule[] = ['ConvTranspose1d', 'ConvTranspose2d', 'ConvTranspose3d'];
 
@@ -278,7 +291,18 @@ function readLayer(
       field = snake && `args.${snake}`;
     }
     const param = field ? `${field}${rest.slice(top.length)}` : rest;
-    throw new DeconvError(e.code, `${where}.${param} (layer ${show(name)}): ${e.message}`, `${where}.${param}`);
+    // Shapes are the manifest's input (or the layer before's output) and the weight's.
+    const path =
+      top === 'inputShape'
+        ? i === 0
+          ? 'manifest.input'
+          : where
+        : top === 'filterShape'
+          ? `${where}.weight.shape`
+          : param
+            ? `${where}.${param}`
+            : where;
+    throw new DeconvError(e.code, `${path} (layer ${show(name)}): ${e.message}`, path);
   }
 }
 
@@ -301,8 +325,9 @@ function weightBytes(weights: unknown): DataView {
 
 /** Validates the manifest against itself and the weights, and maps every layer through `fromTorch`. */
 function readManifest(json: unknown, weights: unknown, kernel: KernelName | 'auto') {
-  // A snapshot of plain data first: the checks below never meet a getter, a Proxy or a cycle.
-  const manifest = readJson('manifest', json);
+  // A snapshot of the fields read, as plain data: the checks below never meet a getter, a
+  // Proxy or a cycle, and other fields (a tool's metadata) are not read at all.
+  const manifest = readJson('manifest', json, MANIFEST);
   if (!isObject(manifest)) invalid('manifest', manifest, 'must be an object { input, layers, output, weights }');
   const bytes = weightBytes(weights);
   const declared = isObject(manifest.weights) ? manifest.weights.byteLength : undefined;
@@ -381,8 +406,9 @@ export function loadTorchDecoder(
         shape = undefined;
       }
       if (!isArray(shape)) invalid('input', input, "must be a GPUTensor of the decoder's engine (engine.upload)");
-      if (shape.length !== inputShape.length + 1 || !sameShape(shape.slice(1) as number[], inputShape)) {
-        invalid('input.shape', shape, `must be [N, ${inputShape.join(', ')}] (manifest.input, channels first)`);
+      const dims = readInts('input.shape', shape, [], 1);
+      if (dims.length !== inputShape.length + 1 || !sameShape(dims.slice(1), inputShape)) {
+        invalid('input.shape', dims, `must be [N, ${inputShape.join(', ')}] (manifest.input, channels first)`);
       }
       let x = input;
       try {

@@ -196,15 +196,37 @@ function objectKeys(value: object): { keys: (string | symbol)[] } | { not: strin
 /** The most items one array of {@link readJson} data may hold. */
 const MAX_JSON_ITEMS = 65_536;
 
+/** The most values (of any kind, nested ones included) one {@link readJson} call reads. */
+const MAX_JSON_VALUES = 1_000_000;
+
+/**
+ * Which parts of JSON data {@link readJson} keeps: all of a value (`true`), the listed keys of
+ * an object (others are not read), or each item of an array by one shape.
+ */
+export type JsonShape = true | { readonly [key: string]: JsonShape } | readonly [JsonShape];
+
 /**
  * A snapshot of JSON-like data (a manifest): primitives as they are, arrays and plain objects
- * copied with every value read once (own and inherited string keys). Anything else in an
- * object — a class instance, a typed array, a Proxy or getter that throws, nesting past
- * `depth` levels, an array of more than 65,536 items — is the error of its path (`param.key[i]`).
+ * copied with every value read once (own and inherited string keys; with a `shape`, only the
+ * keys it lists). Anything else in what is read — a class instance, a typed array, a Proxy or
+ * getter that throws, nesting past 8 levels, an array of more than 65,536 items, more than
+ * 10^6 values in all (shared references are counted at each use) — is the error of its path
+ * (`param.key[i]`).
  */
-export function readJson(param: string, value: unknown, depth = 8): unknown {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
+export function readJson(param: string, value: unknown, shape: JsonShape = true): unknown {
+  return snapshotJson(param, value, shape, 8, { left: MAX_JSON_VALUES });
+}
+
+function snapshotJson(
+  param: string,
+  value: unknown,
+  shape: JsonShape,
+  depth: number,
+  budget: { left: number },
+): unknown {
   const rule = 'must be JSON data (plain objects, arrays, numbers, strings, booleans, null)';
+  if (--budget.left < 0) invalid(param, undefined, `${rule}, of at most ${MAX_JSON_VALUES} values in all`);
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
   if (typeof value === 'function' || depth === 0) invalid(param, value, rule);
   /** `read()`, with a throw (a getter, a revoked Proxy) as the error of `at`. */
   const safely = <T>(at: string, read: () => T): T => {
@@ -215,28 +237,29 @@ export function readJson(param: string, value: unknown, depth = 8): unknown {
     }
   };
   if (isArray(value)) {
+    const item: JsonShape = isArray(shape) ? (shape as readonly [JsonShape])[0] : true;
     const length = safely(param, () => value.length);
     if (!isInt(length, 0, MAX_JSON_ITEMS)) invalid(param, value, `${rule}, with at most ${MAX_JSON_ITEMS} items`);
     return Array.from({ length }, (_, i) => {
       const at = `${param}[${i}]`;
-      return readJson(
+      return snapshotJson(
         at,
         safely(at, () => value[i]),
+        item,
         depth - 1,
+        budget,
       );
     });
   }
   const found = safely(param, () => objectKeys(value));
   if ('not' in found) invalid(param, value, `${rule}, not ${found.not}`);
+  const keyed = shape === true || isArray(shape) ? null : (shape as { readonly [key: string]: JsonShape });
   const out: Record<string, unknown> = {};
   for (const key of found.keys) {
-    if (typeof key !== 'string') continue;
+    if (typeof key !== 'string' || (keyed && !Object.prototype.hasOwnProperty.call(keyed, key))) continue;
     const at = `${param}.${key}`;
-    out[key] = readJson(
-      at,
-      safely(at, () => (value as Record<string, unknown>)[key]),
-      depth - 1,
-    );
+    const read = safely(at, () => (value as Record<string, unknown>)[key]);
+    out[key] = snapshotJson(at, read, keyed ? keyed[key]! : true, depth - 1, budget);
   }
   return out;
 }

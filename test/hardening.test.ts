@@ -205,6 +205,21 @@ describe('no other exception type escapes', () => {
     const tf = { registerKernel() {}, unregisterKernel() {}, getKernel() {} };
     rejects(() => registerTfjsKernels(tf, { kernel: 'fast' } as never), 'INVALID_ARGUMENT', 'options.kernel');
     rejects(() => registerTfjsKernels(tf, { kernal: 'scatter' } as never), 'INVALID_ARGUMENT', 'options.kernal');
+    // The methods are read once: a getter that works once and then throws changes nothing.
+    let reads = 0;
+    const calls: string[] = [];
+    const once = {
+      get getKernel() {
+        if (reads++ > 0) throw new Error('read twice');
+        return () => undefined;
+      },
+      registerKernel: (c: { kernelName: string }) => void calls.push(`register ${c.kernelName}`),
+      unregisterKernel: (name: string) => void calls.push(`unregister ${name}`),
+    };
+    const restore = registerTfjsKernels(once as never);
+    restore();
+    expect(reads).toBe(1);
+    expect(calls).toContain('register Conv2DBackpropInput');
   });
 
   it('options: null', () => {

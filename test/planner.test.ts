@@ -149,6 +149,14 @@ describe('plan', () => {
     expect(a.pieces[0]!.geometry).not.toBe(dcgan);
     const biased = resolveConvTranspose([1, 4, 3], [4, 2, 3], { strides: [2], bias: new Float32Array([1, 2]) });
     expect(plan({ ...biased }, DEFAULTS).pieces[0]!.geometry.bias).toEqual(new Float32Array([1, 2]));
+    // JSON turns the bias into an object of numbers; it plans as the original.
+    const viaJson = JSON.parse(JSON.stringify(biased)) as typeof biased;
+    expect(plan(viaJson, DEFAULTS).pieces[0]!.geometry.bias).toEqual(new Float32Array([1, 2]));
+    // The pieces of a split plan are geometries plan takes too (their usefulMacs is prorated).
+    const wide = resolveConvTranspose2d([1, 4, 64, 64], [4, 4, 4, 4], { strides: [2, 2], padding: [1, 1, 1, 1] });
+    const split = plan(wide, limits({ maxStorageBufferBindingSize: 100_000, maxBufferSize: 100_000 }));
+    expect(split.pieces.length).toBeGreaterThan(1);
+    expect(plan(split.pieces[0]!.geometry, DEFAULTS).pieces).toHaveLength(1);
   });
 
   it('rejects an unknown kernel name with INVALID_ARGUMENT', () => {

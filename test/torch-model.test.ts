@@ -252,6 +252,13 @@ describe('loadTorchDecoder rejects manifests that do not match', () => {
     expect(errorOf(() => decoder.run(x)).param).toBe('input.shape');
     expect(errorOf(() => decoder.run(null as never)).param).toBe('input');
     expect(errorOf(() => decoder.run({} as never)).param).toBe('input');
+    const lying = new Proxy([1, 93, 1, 1], {
+      get(t, k) {
+        if (k === 'length') throw new Error('boom');
+        return t[k as never];
+      },
+    });
+    expect(errorOf(() => decoder.run({ shape: lying } as never)).param).toBe('input.shape');
     decoder.destroy();
     expect(errorOf(() => decoder.run(x))).toMatchObject({ code: 'DESTROYED', param: 'decoder' });
     x.destroy();
@@ -300,6 +307,18 @@ describe('loadTorchDecoder rejects manifests that do not match', () => {
       ],
     ];
     for (const [what, f, param] of cases) expect(f().param, what).toBe(param);
+    // Fields the loader does not read (a tool's metadata) are not read at all, however large or deep.
+    const shared = new Array(65_536).fill(new Array(65_536).fill(0));
+    const withMeta = { ...glyphManifest(), meta: { shared, deep: { a: { b: { c: { d: { e: { f: { g: 1 } } } } } } } } };
+    const t0 = performance.now();
+    loadTorchDecoder(engine, withMeta, WEIGHTS).destroy();
+    expect(performance.now() - t0).toBeLessThan(2000);
+    // Shared references inside a read field are counted at each use: a bounded error, not a hang.
+    const big = glyphManifest();
+    (big.layers[0]!.args as Record<string, unknown>).kernel_size = new Array(1000).fill(new Array(2000).fill(1));
+    expect(errorOf(() => loadTorchDecoder(engine, big, WEIGHTS)).param).toMatch(
+      /^manifest\.layers\[0\]\.args\.kernel_size/,
+    );
     // Long names are cut in messages.
     const long = broken((x) => {
       x.layers[0]!.name = 'n'.repeat(100_000);

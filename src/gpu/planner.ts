@@ -358,7 +358,8 @@ export function readGeometry(param: string, value: unknown): ConvTransposeGeomet
       invalid(`${param}.${key}`, undefined, `${rule} (it could not be read)`);
     }
   }
-  const { inputShape, filterShape, bias, activation, ...rest } = f;
+  const { inputShape, filterShape, activation, bias: given, ...rest } = f;
+  const bias = biasOf(given);
   let fresh: ConvTransposeGeometry;
   try {
     fresh = resolveConvTranspose(
@@ -378,9 +379,11 @@ export function readGeometry(param: string, value: unknown): ConvTransposeGeomet
     throw new DeconvError(e.code, message, field);
   }
   for (const [key, want] of Object.entries(fresh)) {
+    // usefulMacs is an estimate, prorated in the pieces of a split plan; the rest is exact.
+    if (key === 'usefulMacs') continue;
     let got: unknown;
     try {
-      got = (value as Record<string, unknown>)[key];
+      got = key === 'bias' ? bias : (value as Record<string, unknown>)[key];
     } catch {
       got = undefined;
     }
@@ -393,6 +396,21 @@ export function readGeometry(param: string, value: unknown): ConvTransposeGeomet
     }
   }
   return fresh.rank === 2 ? as2d(fresh) : fresh;
+}
+
+/**
+ * A geometry's bias as the options take it: a Float32Array as it is, and a JSON copy of one (an
+ * object or array of numbers) as a Float32Array again; anything else as it is, for the
+ * geometry's own check to reject.
+ */
+function biasOf(bias: unknown): unknown {
+  if (bias === null || typeof bias !== 'object' || ArrayBuffer.isView(bias)) return bias;
+  try {
+    const values = Object.values(bias);
+    return values.every((v) => typeof v === 'number') ? Float32Array.from(values as number[]) : bias;
+  } catch {
+    return bias;
+  }
 }
 
 /** Whether `got` holds the same numbers, strings and nulls as `want` (arrays, typed arrays and plain objects compared by content). */

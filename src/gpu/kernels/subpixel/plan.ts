@@ -41,7 +41,7 @@ const RATE = 1.0;
  * Rate of 1-D layers on a software adapter: with one tap axis a thread's phase set-up and tap
  * loop are a single loop, and its blocks ran about as fast per multiply-add as scatter's. At
  * rate 1, two runs of `npm run bench -- --suite 1d --dtypes float32` (2 threads) had auto pick
- * scatter where subpixel ran 1.16–1.26× faster (hifigan_k16_s8_p4_512x32: 54.5 vs 66.5 ms and
+ * scatter where subpixel ran 1.16–1.30× faster (hifigan_k16_s8_p4_512x32: 54.5 vs 66.5 ms and
  * 43.2 vs 50.2 ms; demucs_k8_s4_64x2500: 11.2 vs 14.6 and 6.88 vs 8.76); at 1.25 subpixel is
  * picked on every layer of the 1-D suite, and it was within 5% of the fastest kernel on 7 of
  * the 8 layers in the first run (dac_k8_s4_p2_384x64: 40.2 vs gemm-col2im's 32.8 ms) and on all
