@@ -7,7 +7,16 @@ import { DeconvError, invalid, show } from './errors.js';
 import { fromTorch, type TorchParams } from './frameworks.js';
 import { checkInts, resolveConvTranspose } from './geometry.js';
 import { halfValue } from './half.js';
-import { isArray, isInstance, readInts, readJson, readOptions, type JsonShape } from './validate.js';
+import {
+  hasMethods,
+  isArray,
+  isInstance,
+  readInts,
+  readJson,
+  readOptions,
+  readSafely,
+  type JsonShape,
+} from './validate.js';
 import type { Engine } from './gpu/engine.js';
 import type { KernelName } from './gpu/kernel.js';
 import type { EngineConvOptions, PreparedConvTranspose } from './gpu/layer.js';
@@ -135,17 +144,6 @@ const OPTION_FIELDS: Record<string, string> = {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** True when `value[name]` is a function (never throws). */
-function hasMethod(value: unknown, name: string): boolean {
-  try {
-    return (
-      value !== null && typeof value === 'object' && typeof (value as Record<string, unknown>)[name] === 'function'
-    );
-  } catch {
-    return false;
-  }
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -374,7 +372,7 @@ export function loadTorchDecoder(
   weights: ArrayBuffer | ArrayBufferView,
   options: LoadTorchOptions = {},
 ): TorchDecoder {
-  if (!hasMethod(engine, 'createConvTranspose')) invalid('engine', engine, 'must be an engine from createEngine');
+  if (!hasMethods(engine, ['createConvTranspose'])) invalid('engine', engine, 'must be an engine from createEngine');
   const o = readOptions('options', options, ['kernel'] as const, 'options of loadTorchDecoder');
   const kernel = (o.kernel ?? 'auto') as KernelName | 'auto';
   const { inputShape, outputShape, specs } = readManifest(manifest, weights, kernel);
@@ -399,13 +397,9 @@ export function loadTorchDecoder(
     },
     run(input: GPUTensor): GPUTensor {
       if (destroyed) throw new DeconvError('DESTROYED', 'decoder: it was destroyed and cannot run', 'decoder');
-      let shape: unknown;
-      try {
-        shape = (input as { shape?: unknown }).shape;
-      } catch {
-        shape = undefined;
-      }
-      if (!isArray(shape)) invalid('input', input, "must be a GPUTensor of the decoder's engine (engine.upload)");
+      const rule = "must be a GPUTensor of the decoder's engine (engine.upload)";
+      const shape = readSafely('input', rule, () => (input as { shape?: unknown }).shape);
+      if (!isArray(shape)) invalid('input', input, rule);
       const dims = readInts('input.shape', shape, [], 1);
       if (dims.length !== inputShape.length + 1 || !sameShape(dims.slice(1), inputShape)) {
         invalid('input.shape', dims, `must be [N, ${inputShape.join(', ')}] (manifest.input, channels first)`);

@@ -193,6 +193,28 @@ function objectKeys(value: object): { keys: (string | symbol)[] } | { not: strin
   return { keys };
 }
 
+/** True for an object with the methods of `names` (never throws: a revoked Proxy has none). */
+export function hasMethods(value: unknown, names: readonly string[]): boolean {
+  try {
+    return (
+      value !== null &&
+      typeof value === 'object' &&
+      names.every((n) => typeof (value as Record<string, unknown>)[n] === 'function')
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** `read()`, with a throw (a getter, a revoked Proxy) as the INVALID_ARGUMENT of `at`: `rule (it could not be read)`. */
+export function readSafely<T>(at: string, rule: string, read: () => T): T {
+  try {
+    return read();
+  } catch {
+    invalid(at, undefined, `${rule} (it could not be read)`);
+  }
+}
+
 /** The most items one array of {@link readJson} data may hold. */
 const MAX_JSON_ITEMS = 65_536;
 
@@ -228,14 +250,7 @@ function snapshotJson(
   if (--budget.left < 0) invalid(param, undefined, `${rule}, of at most ${MAX_JSON_VALUES} values in all`);
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
   if (typeof value === 'function' || depth === 0) invalid(param, value, rule);
-  /** `read()`, with a throw (a getter, a revoked Proxy) as the error of `at`. */
-  const safely = <T>(at: string, read: () => T): T => {
-    try {
-      return read();
-    } catch {
-      invalid(at, undefined, `${rule} (it could not be read)`);
-    }
-  };
+  const safely = <T>(at: string, read: () => T): T => readSafely(at, rule, read);
   if (isArray(value)) {
     const item: JsonShape = isArray(shape) ? (shape as readonly [JsonShape])[0] : true;
     const length = safely(param, () => value.length);

@@ -3,17 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { resolveConvTranspose } from '../src/geometry.js';
 import { firstTap, tapStep } from '../src/gpu/math.js';
 import { plan } from '../src/gpu/kernels/registry.js';
+import { DEFAULT_LIMITS } from './helpers/check.js';
 
-const LIMITS = {
-  maxStorageBufferBindingSize: 2 ** 27,
-  maxBufferSize: 2 ** 28,
-  maxComputeWorkgroupsPerDimension: 65535,
-  maxComputeInvocationsPerWorkgroup: 256,
-  maxComputeWorkgroupSizeX: 256,
-  maxComputeWorkgroupSizeY: 256,
-  maxComputeWorkgroupStorageSize: 16384,
-  minUniformBufferOffsetAlignment: 256,
-} as unknown as GPUSupportedLimits;
+const LIMITS = DEFAULT_LIMITS;
 
 describe('integer helpers (CPU-only)', () => {
   it('firstTap solves k·d ≡ phase (mod s) as the shaders’ loop does, for s, d ≤ 24 and k ≤ 30', () => {

@@ -8,19 +8,10 @@ import { DEFAULT_CORES, occupancy } from '../src/gpu/cost.js';
 import { phaseTaps, subpixelConfig, subpixelWorkgroups } from '../src/gpu/kernels/subpixel/index.js';
 import { getKernel, issuedMacs, plan } from '../src/gpu/kernels/registry.js';
 import { inputRows, splitPieces, subGeometry } from '../src/gpu/planner.js';
-import { randomCase, rng } from './helpers/check.js';
+import { DEFAULT_LIMITS, randomCase, rng } from './helpers/check.js';
 
 /** WebGPU's default limits, as a plain object. */
-const DEFAULTS = {
-  maxStorageBufferBindingSize: 134217728,
-  maxBufferSize: 268435456,
-  maxComputeWorkgroupsPerDimension: 65535,
-  maxComputeInvocationsPerWorkgroup: 256,
-  maxComputeWorkgroupSizeX: 256,
-  maxComputeWorkgroupSizeY: 256,
-  maxComputeWorkgroupStorageSize: 16384,
-  minUniformBufferOffsetAlignment: 256,
-} as unknown as GPUSupportedLimits;
+const DEFAULTS = DEFAULT_LIMITS;
 
 const limits = (over: Record<string, number>) => ({ ...DEFAULTS, ...over }) as unknown as GPUSupportedLimits;
 

@@ -5,7 +5,7 @@ import { DeconvError, invalid, show } from '../errors.js';
 import { OPTION_KEYS, resolveConvTranspose } from '../geometry.js';
 import { roundToHalf } from '../half.js';
 import type { ConvTransposeGeometry, ConvTransposeOptions } from '../types.js';
-import { isInt, oneOf, readBoolean, readOptions, readShape } from '../validate.js';
+import { hasMethods, isInt, oneOf, readBoolean, readOptions, readShape } from '../validate.js';
 import { CallContext } from './context.js';
 import { hasNonFinite, readData, valuesOf, writeData, type StoredData } from './data.js';
 import { encodePieces, extractInput, placeOutput } from './execute.js';
@@ -734,19 +734,6 @@ interface ValidEngineOptions {
 }
 
 const ENGINE_KEYS = ['gpu', 'device', 'fallback', 'limits', 'software', 'pool', 'autotune', 'kernels'] as const;
-
-/** True for an object with the methods of `names`. */
-function hasMethods(value: unknown, names: readonly string[]): boolean {
-  try {
-    return (
-      value !== null &&
-      typeof value === 'object' &&
-      names.every((n) => typeof (value as Record<string, unknown>)[n] === 'function')
-    );
-  } catch {
-    return false;
-  }
-}
 
 let warnedFallback = false;
 

@@ -5,7 +5,7 @@
  * model) and never looks at a kernel's name.
  */
 import { DeconvError, invalid, show } from '../errors.js';
-import { as2d, resolveConvTranspose, tensorAxisStrides } from '../geometry.js';
+import { as2d, OPTION_KEYS, resolveConvTranspose, tensorAxisStrides } from '../geometry.js';
 import type { ConvTransposeGeometry, ConvTransposeOptions } from '../types.js';
 import { adapterCosts } from './cost.js';
 import type { Kernel, KernelEnv, KernelName, VariantKey } from './kernel.js';
@@ -13,7 +13,7 @@ import { isLibraryKernel, KERNEL_NAMES } from './kernel.js';
 import type { SubpixelConfig } from './kernels/subpixel/plan.js';
 import { foldGrid, limitsRecord } from './limits.js';
 import { elementBytes, STORAGES, type Storage } from './shader/storage.js';
-import { isArray, isInt, oneOf, readBoolean, readInt, readOptions } from '../validate.js';
+import { isArray, isInt, oneOf, readBoolean, readInt, readOptions, readSafely } from '../validate.js';
 
 /** One piece of a split call: a batch range, a band of the outermost spatial axis of the output, and the input band it reads. */
 export interface PlanPiece {
@@ -324,20 +324,14 @@ function whyNot(unsupported: Readonly<Partial<Record<KernelName, string>>>): str
   return rest.length ? `${shown.join('; ')}; ${rest.join(', ')}: limits of their own` : shown.join('; ');
 }
 
-/** The geometry fields `plan` re-resolves from; the others are derived from them. */
+/**
+ * The geometry fields `plan` re-resolves from: the shapes, and the options a geometry holds
+ * (not `outputSizes`, which it holds as `outputPadding`, nor the engine's `kernel` and `dtype`).
+ */
 const GEOMETRY_FIELDS = [
   'inputShape',
   'filterShape',
-  'strides',
-  'dilations',
-  'padding',
-  'outputPadding',
-  'groups',
-  'inputLayout',
-  'filterLayout',
-  'bias',
-  'activation',
-  'leakyReluAlpha',
+  ...OPTION_KEYS.filter((k) => k !== 'outputSizes' && k !== 'kernel' && k !== 'dtype'),
 ] as const;
 
 /**
@@ -350,14 +344,9 @@ const GEOMETRY_FIELDS = [
 export function readGeometry(param: string, value: unknown): ConvTransposeGeometry {
   const rule = 'must be a geometry from resolveConvTranspose (an object with its inputShape, filterShape and options)';
   if (value === null || typeof value !== 'object' || isArray(value)) invalid(param, value, rule);
+  const field = (key: string) => readSafely(`${param}.${key}`, rule, () => (value as Record<string, unknown>)[key]);
   const f: Partial<Record<(typeof GEOMETRY_FIELDS)[number], unknown>> = {};
-  for (const key of GEOMETRY_FIELDS) {
-    try {
-      f[key] = (value as Record<string, unknown>)[key];
-    } catch {
-      invalid(`${param}.${key}`, undefined, `${rule} (it could not be read)`);
-    }
-  }
+  for (const key of GEOMETRY_FIELDS) f[key] = field(key);
   const { inputShape, filterShape, activation, bias: given, ...rest } = f;
   const bias = biasOf(given);
   let fresh: ConvTransposeGeometry;
@@ -381,12 +370,7 @@ export function readGeometry(param: string, value: unknown): ConvTransposeGeomet
   for (const [key, want] of Object.entries(fresh)) {
     // usefulMacs is an estimate, prorated in the pieces of a split plan; the rest is exact.
     if (key === 'usefulMacs') continue;
-    let got: unknown;
-    try {
-      got = key === 'bias' ? bias : (value as Record<string, unknown>)[key];
-    } catch {
-      got = undefined;
-    }
+    const got = key === 'bias' ? bias : field(key);
     if (!sameData(want, got)) {
       invalid(
         `${param}.${key}`,
@@ -451,12 +435,7 @@ export function readPlanLimits(param: string, value: unknown): GPUSupportedLimit
   if (value === null || typeof value !== 'object' || isArray(value)) invalid(param, value, rule);
   const out: Record<string, number> = {};
   for (const key of PLAN_LIMITS) {
-    let v: unknown;
-    try {
-      v = (value as Record<string, unknown>)[key];
-    } catch {
-      invalid(`${param}.${key}`, undefined, `${rule} (it could not be read)`);
-    }
+    const v = readSafely(`${param}.${key}`, rule, () => (value as Record<string, unknown>)[key]);
     if (!isInt(v, 1, Number.MAX_SAFE_INTEGER)) invalid(`${param}.${key}`, v, 'must be a positive integer');
     out[key] = v;
   }

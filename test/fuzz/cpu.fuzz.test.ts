@@ -9,6 +9,7 @@ import { conv2dCpu, convCpu, convTranspose2dCpu, convTransposeCpu } from '../../
 import { resolveConvTranspose, resolveConvTranspose2d } from '../../src/geometry.js';
 import { plan, getKernel } from '../../src/gpu/kernels/registry.js';
 import type { ConvTransposeGeometry } from '../../src/types.js';
+import { DEFAULT_LIMITS } from '../helpers/check.js';
 import { REJECT_MS, runProperty, sameError, syncOutcome, testTimeout } from './support.js';
 import {
   argsOf,
@@ -390,16 +391,7 @@ function bigScatter(c: GiantCase, outSizes: number[], input: Float32Array, filte
 }
 
 /** Limits for `plan`: WebGPU's defaults. */
-const PLAN_LIMITS = {
-  maxStorageBufferBindingSize: 134217728,
-  maxBufferSize: 268435456,
-  maxComputeWorkgroupsPerDimension: 65535,
-  maxComputeInvocationsPerWorkgroup: 256,
-  maxComputeWorkgroupSizeX: 256,
-  maxComputeWorkgroupSizeY: 256,
-  maxComputeWorkgroupStorageSize: 16384,
-  minUniformBufferOffsetAlignment: 256,
-};
+const PLAN_LIMITS = DEFAULT_LIMITS as unknown as Record<string, number>;
 
 /** Where `plan`'s property puts a hostile value: a key of the geometry, limits or options ('' for the whole argument). */
 const PLAN_TARGETS = [

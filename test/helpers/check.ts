@@ -5,6 +5,18 @@ import { seededRandom } from '../../src/init.js';
  */
 import type { ConvTranspose2dOptions } from '../../src/types.js';
 
+/** WebGPU's default limits (the ones the planner reads), as a plain object: `plan`'s limits in CPU-only tests. */
+export const DEFAULT_LIMITS = {
+  maxStorageBufferBindingSize: 134217728,
+  maxBufferSize: 268435456,
+  maxComputeWorkgroupsPerDimension: 65535,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+  maxComputeWorkgroupSizeY: 256,
+  maxComputeWorkgroupStorageSize: 16384,
+  minUniformBufferOffsetAlignment: 256,
+} as unknown as GPUSupportedLimits;
+
 /** Runs `fn` inside validation and out-of-memory error scopes; throws on any GPU error. */
 export async function withErrorScopes<T>(device: GPUDevice, fn: () => Promise<T> | T): Promise<T> {
   device.pushErrorScope('validation');
