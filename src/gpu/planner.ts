@@ -325,16 +325,6 @@ function whyNot(unsupported: Readonly<Partial<Record<KernelName, string>>>): str
 }
 
 /**
- * The geometry fields `plan` re-resolves from: the shapes, and the options a geometry holds
- * (not `outputSizes`, which it holds as `outputPadding`, nor the engine's `kernel` and `dtype`).
- */
-const GEOMETRY_FIELDS = [
-  'inputShape',
-  'filterShape',
-  ...OPTION_KEYS.filter((k) => k !== 'outputSizes' && k !== 'kernel' && k !== 'dtype'),
-] as const;
-
-/**
  * Reads a geometry given to `plan`: resolves it again from its shapes and options (a copy,
  * JSON included, is as good as the original) and checks that every derived field agrees, so
  * that an edited object is an error naming the field rather than a plan for shapes it does
@@ -345,8 +335,16 @@ export function readGeometry(param: string, value: unknown): ConvTransposeGeomet
   const rule = 'must be a geometry from resolveConvTranspose (an object with its inputShape, filterShape and options)';
   if (value === null || typeof value !== 'object' || isArray(value)) invalid(param, value, rule);
   const field = (key: string) => readSafely(`${param}.${key}`, rule, () => (value as Record<string, unknown>)[key]);
-  const f: Partial<Record<(typeof GEOMETRY_FIELDS)[number], unknown>> = {};
-  for (const key of GEOMETRY_FIELDS) f[key] = field(key);
+  // The shapes, and the options a geometry holds: not outputSizes (held as outputPadding), nor
+  // the engine's kernel and dtype. Computed here, not at module level, so bundles that never
+  // plan drop it.
+  const keys = [
+    'inputShape',
+    'filterShape',
+    ...OPTION_KEYS.filter((k) => !['outputSizes', 'kernel', 'dtype'].includes(k)),
+  ];
+  const f: Record<string, unknown> = {};
+  for (const key of keys) f[key] = field(key);
   const { inputShape, filterShape, activation, bias: given, ...rest } = f;
   const bias = biasOf(given);
   let fresh: ConvTransposeGeometry;
