@@ -361,9 +361,9 @@ export function readGeometry(param: string, value: unknown): ConvTransposeGeomet
     );
   } catch (e) {
     if (!(e instanceof DeconvError) || e.param === undefined) throw e;
-    const field = `${param}.${e.param.replace(/^options\./, '')}`;
-    const message = e.message.startsWith(e.param) ? field + e.message.slice(e.param.length) : `${field}: ${e.message}`;
-    throw new DeconvError(e.code, message, field);
+    const named = `${param}.${e.param.replace(/^options\./, '')}`;
+    const message = e.message.startsWith(e.param) ? named + e.message.slice(e.param.length) : `${named}: ${e.message}`;
+    throw new DeconvError(e.code, message, named);
   }
   for (const [key, want] of Object.entries(fresh)) {
     // usefulMacs is an estimate, prorated in the pieces of a split plan; the rest is exact.
