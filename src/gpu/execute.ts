@@ -7,9 +7,9 @@ import { filterAxisStrides, filterDims, filterShapeIn } from '../geometry.js';
 import type { AnyFilterLayout, ConvTransposeGeometry } from '../types.js';
 import type { CallContext } from './context.js';
 import type { ConvBuffers, Kernel, VariantKey } from './kernel.js';
-import { ceilDiv } from './math.js';
+import { ceilDiv, FLAT_WORKGROUP } from './math.js';
 import type { PlanPiece } from './planner.js';
-import { shaderFor, type ShaderSpec } from './shader/compose.js';
+import { flatMain, shaderFor, type ShaderSpec } from './shader/compose.js';
 import { elementBytes, type Storage } from './shader/storage.js';
 
 /** Equally spaced runs of elements: run j covers [offset + j·stride, … + length). */
@@ -92,17 +92,13 @@ function copyShader(key: { storage: Storage }): ShaderSpec {
       { name: 'dst', kind: 'data', access: 'read_write' },
     ],
     modules: ['grid'],
-    body: `// Copies equally spaced runs element by element: float16 runs may start inside a 4-byte
-// word, where buffer copies cannot.
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let t = workgroup_index(wid, nwg) * 64u + lid;
-  if (t >= params.total) { return; }
-  let j = t / params.length;
-  let e = t % params.length;
-  st_dst(params.dst0 + j * params.dst_stride + e, ld_src(params.src0 + j * params.src_stride + e));
-}`,
+    // Copies equally spaced runs element by element: float16 runs may start inside a 4-byte
+    // word, where buffer copies cannot.
+    body: flatMain('t', [
+      'let j = t / params.length;',
+      'let e = t % params.length;',
+      'st_dst(params.dst0 + j * params.dst_stride + e, ld_src(params.src0 + j * params.src_stride + e));',
+    ]),
   };
 }
 
@@ -133,7 +129,7 @@ function copyRuns(ctx: CallContext, src: GPUBuffer, dst: GPUBuffer, runs: Runs, 
       total,
     },
     buffers: { src, dst },
-    workgroups: ceilDiv(total, 64),
+    workgroups: ceilDiv(total, FLAT_WORKGROUP),
   });
 }
 

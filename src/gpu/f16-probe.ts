@@ -3,7 +3,7 @@
  * storages only in their accessors (src/gpu/shader/storage.ts), so compiling one shader that
  * uses every native-f16 accessor tells whether the device's compiler takes them all.
  */
-import { shaderFor } from './shader/compose.js';
+import { flatMain, shaderFor } from './shader/compose.js';
 import type { Runtime } from './runtime.js';
 
 /** A shader with every native float16 accessor: load, vec4 load and store. */
@@ -17,13 +17,7 @@ function probe() {
       { name: 'dst', kind: 'data', access: 'read_write' },
     ],
     modules: ['grid'],
-    body: `@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = workgroup_index(wid, nwg) * 64u + lid;
-  if (i >= params.total) { return; }
-  st_dst(i, ld_src(i) + ld4_src(i / 4u).x + ld_dst(i));
-}`,
+    body: flatMain('i', ['st_dst(i, ld_src(i) + ld4_src(i / 4u).x + ld_dst(i));']),
   }));
 }
 

@@ -10,6 +10,12 @@ export function gcd(a: number, b: number): number {
   return a;
 }
 
+/**
+ * Threads a workgroup of the flat kernels (one thread per element, src/gpu/shader/compose.ts's
+ * `flatMain`): the one number their WGSL and their dispatch sizes are both written from.
+ */
+export const FLAT_WORKGROUP = 64;
+
 /** Ceiling division of non-negative integers. */
 export function ceilDiv(a: number, b: number): number {
   return Math.floor((a + b - 1) / b);

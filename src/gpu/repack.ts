@@ -7,8 +7,8 @@
 import { filterAxisStrides, filterDims } from '../geometry.js';
 import type { AnyFilterLayout } from '../types.js';
 import type { CallContext } from './context.js';
-import { ceilDiv } from './math.js';
-import { shaderFor, type ShaderSpec } from './shader/compose.js';
+import { ceilDiv, FLAT_WORKGROUP } from './math.js';
+import { flatMain, shaderFor, type ShaderSpec } from './shader/compose.js';
 import type { Storage } from './shader/storage.js';
 
 /** Logical axes of a filter: input channel, output channel within its group, and each kernel axis. */
@@ -33,13 +33,7 @@ function repackShader(key: { rank: number; storage: Storage }): ShaderSpec {
       { name: 'dst', kind: 'data', access: 'read_write' },
     ],
     modules: ['grid'],
-    body: `@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let e = workgroup_index(wid, nwg) * 64u + lid;
-  if (e >= params.total) { return; }
-  st_dst(${terms.join(' + ')}, ld_src(e));
-}`,
+    body: flatMain('e', [`st_dst(${terms.join(' + ')}, ld_src(e));`]),
   };
 }
 
@@ -54,13 +48,7 @@ function finiteShader(key: { storage: Storage }): ShaderSpec {
       { name: 'flag', kind: 'f32', access: 'read_write' },
     ],
     modules: ['grid'],
-    body: `@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let e = workgroup_index(wid, nwg) * 64u + lid;
-  if (e >= params.total) { return; }
-  if ((bitcast<u32>(ld_src(e)) & 0x7f800000u) == 0x7f800000u) { flag[0] = 1.0; }
-}`,
+    body: flatMain('e', ['if ((bitcast<u32>(ld_src(e)) & 0x7f800000u) == 0x7f800000u) { flag[0] = 1.0; }']),
   };
 }
 
@@ -90,7 +78,7 @@ export function encodeRepack(
     shader: shaderFor('repack', { rank, storage: ctx.storage }, repackShader),
     uniforms,
     buffers: { src, dst },
-    workgroups: ceilDiv(uniforms.total!, 64),
+    workgroups: ceilDiv(uniforms.total!, FLAT_WORKGROUP),
   });
 }
 
@@ -100,6 +88,6 @@ export function encodeFiniteCheck(ctx: CallContext, src: GPUBuffer, flag: GPUBuf
     shader: shaderFor('finite', { storage: ctx.storage }, finiteShader),
     uniforms: { total: count },
     buffers: { src, flag },
-    workgroups: ceilDiv(count, 64),
+    workgroups: ceilDiv(count, FLAT_WORKGROUP),
   });
 }

@@ -10,6 +10,7 @@ import activation from '../../../shaders/lib/activation.wgsl?raw';
 import grid from '../../../shaders/lib/grid.wgsl?raw';
 import store from '../../../shaders/lib/store.wgsl?raw';
 import taps from '../../../shaders/lib/taps.wgsl?raw';
+import { FLAT_WORKGROUP } from '../math.js';
 import { accessors, declareData, usesF16, type BindingSpec, type Storage } from './storage.js';
 
 export type { BindingSpec };
@@ -109,6 +110,36 @@ export function checkKey(label: string, key: Readonly<Record<string, KeyValue>>)
     if (!ok || !/^[a-zA-Z][a-zA-Z0-9]*$/.test(k))
       throw new Error(`${label}: variant key ${k} = ${String(v)} is not valid`);
   }
+}
+
+/**
+ * The header of a `main` entry point with `size` threads a workgroup (a number or an override
+ * expression) and the builtins every kernel's index math reads: the grid module's
+ * `workgroup_index(wid, nwg)` and the thread's `lid` within its workgroup; `localId` adds the
+ * thread's 3-D index `lid3` (tiled kernels). The lines end with the opening brace.
+ */
+export function mainHeader(size: string, localId = false): string[] {
+  const lid3 = localId ? '@builtin(local_invocation_id) lid3: vec3<u32>, ' : '';
+  return [
+    `@compute @workgroup_size(${size})`,
+    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,',
+    `        ${lid3}@builtin(local_invocation_index) lid: u32) {`,
+  ];
+}
+
+/**
+ * A `main` with one thread per element: `index` runs over 0 … `total` − 1 in workgroups of
+ * FLAT_WORKGROUP threads (dispatch ceil(total / FLAT_WORKGROUP) of them, folded by the grid
+ * module), and `body` runs for each index.
+ */
+export function flatMain(index: string, body: readonly string[], total = 'params.total'): string {
+  return [
+    ...mainHeader(String(FLAT_WORKGROUP)),
+    `  let ${index} = workgroup_index(wid, nwg) * ${FLAT_WORKGROUP}u + lid;`,
+    `  if (${index} >= ${total}) { return; }`,
+    ...body.map((l) => (l.length ? `  ${l}` : l)),
+    '}',
+  ].join('\n');
 }
 
 /** The variant key as a stable string: its entries sorted by name. */

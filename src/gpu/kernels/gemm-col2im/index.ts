@@ -13,7 +13,7 @@ import { FILTER_LAYOUTS } from '../../../geometry.js';
 import type { ConvTransposeGeometry } from '../../../types.js';
 import type { ConvBuffers, Kernel, KernelContext, KernelEnv, VariantKey } from '../../kernel.js';
 import { defineKernel } from '../../kernel.js';
-import { activationCode, axisLetters, ceilDiv, gcd, geometryUniforms, pick } from '../../math.js';
+import { activationCode, axisLetters, ceilDiv, FLAT_WORKGROUP, gcd, geometryUniforms, pick } from '../../math.js';
 import { shaderFor, type ShaderSource } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
 import { chooseTile, encodeGemm, gemmShaderOf, gemmVariant, type GemmTile, type GemmVariant } from '../gemm/index.js';
@@ -150,7 +150,7 @@ function encodeChunk(
     constants: { ACT: activationCode(g) },
     uniforms: pick({ ...geometry, ...extra }, [...shader.uniforms.keys()]),
     buffers: { col, bias: buffers.bias, output: buffers.output },
-    workgroups: ceilDiv(threads, 64),
+    workgroups: ceilDiv(threads, FLAT_WORKGROUP),
   });
 }
 

@@ -28,10 +28,10 @@
  * slice; with channels last the channel is fastest, so neighbouring threads write
  * neighbouring elements.
  */
-import { checkKey, type ShaderSpec } from '../../shader/compose.js';
+import { checkKey, flatMain, type ShaderSpec } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
 import { axisLetters, axisNames } from '../../math.js';
-import { indent, mainHeader } from '../gemm/wgsl.js';
+import { indent } from '../gemm/wgsl.js';
 
 /** The key of the col2im pass. */
 export interface Col2imKey {
@@ -65,8 +65,6 @@ export function col2imShader(k: Col2imKey): ShaderSpec {
   checkKey('gemm-col2im:col2im', k as unknown as Record<string, string | number>);
   const outer = axisLetters(k.rank).slice(0, -1);
   const index = [
-    'let t = workgroup_index(wid, nwg) * 64u + lid;',
-    'if (t >= p.total) { return; }',
     'var rest = t;',
     'var co = 0u;',
     'if (p.channels_last == 1u) {',
@@ -135,27 +133,23 @@ export function col2imShader(k: Col2imKey): ShaderSpec {
     ];
   }
   const row = ['nb * p.y_n', 'c * p.y_c', ...outer.map((a) => `o${a} * p.y_${a}`)].join(' + ');
-  const body = [
-    ...mainHeader('64'),
-    ...indent([
-      'let p = params;',
-      ...index,
-      ...taps,
-      'var sum = vec4<f32>(0.0);',
-      ...loops,
-      'let c = g * p.cog + co;',
-      'let bc = ld_bias(c);',
-      `let row = ${row};`,
-      '// Stops before an output past the band (compared by difference: ox + s_w may pass 2^32).',
-      'var ox = ox0;',
-      'for (var j = 0u; j < 4u; j++) {',
-      '  st_output(row + ox * p.y_w, activate(sum[j] + bc));',
-      '  if (oxEnd - ox <= p.s_w) { break; }',
-      '  ox += p.s_w;',
-      '}',
-    ]),
+  const body = flatMain('t', [
+    'let p = params;',
+    ...index,
+    ...taps,
+    'var sum = vec4<f32>(0.0);',
+    ...loops,
+    'let c = g * p.cog + co;',
+    'let bc = ld_bias(c);',
+    `let row = ${row};`,
+    '// Stops before an output past the band (compared by difference: ox + s_w may pass 2^32).',
+    'var ox = ox0;',
+    'for (var j = 0u; j < 4u; j++) {',
+    '  st_output(row + ox * p.y_w, activate(sum[j] + bc));',
+    '  if (oxEnd - ox <= p.s_w) { break; }',
+    '  ox += p.s_w;',
     '}',
-  ].join('\n');
+  ]);
   return {
     label: 'gemm-col2im:col2im',
     storage: k.storage,

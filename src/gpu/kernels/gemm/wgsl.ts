@@ -22,7 +22,7 @@
  * contiguous axis, so global reads coalesce. Tile sizes are `override` constants
  * (multiples of 4).
  */
-import { checkKey, type BindingSpec, type ShaderSpec } from '../../shader/compose.js';
+import { checkKey, mainHeader, type BindingSpec, type ShaderSpec } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
 import type { GemmVariant } from './plan.js';
 
@@ -32,15 +32,6 @@ const LANES = ['x', 'y', 'z', 'w'];
 export function indent(lines: readonly string[], n = 1): string[] {
   const pad = '  '.repeat(n);
   return lines.map((l) => (l.length ? pad + l : l));
-}
-
-/** The entry point's header: `main` with the folded-grid builtins and the local index. */
-export function mainHeader(size: string): string[] {
-  return [
-    `@compute @workgroup_size(${size})`,
-    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,',
-    '        @builtin(local_invocation_index) lid: u32) {',
-  ];
 }
 
 /** `let name = base + min(start + (0, 1, 2, 3), last) · stride`: offsets of 4 rows, clamped to the last. */

@@ -11,7 +11,7 @@
  * GEMM view: M = cog output channels, N = batch · Π o positions (the last axis fastest),
  * K = Π k · cig.
  */
-import { checkKey, type BindingSpec, type ShaderSpec } from '../../shader/compose.js';
+import { checkKey, mainHeader, type BindingSpec, type ShaderSpec } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
 import { axisLetters, axisNames } from '../../math.js';
 import {
@@ -23,7 +23,6 @@ import {
   clampedRows,
   gather4,
   indent,
-  mainHeader,
   registerPrologue,
   stageLoop,
   tiledLoop,

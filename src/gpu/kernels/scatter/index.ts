@@ -12,13 +12,12 @@ import { FILTER_LAYOUTS } from '../../../geometry.js';
 import type { ConvTransposeGeometry } from '../../../types.js';
 import type { ConvBuffers, Kernel, KernelContext, KernelEnv, VariantKey } from '../../kernel.js';
 import { defineKernel } from '../../kernel.js';
-import { activationCode, axisLetters, ceilDiv, geometryUniforms, pick } from '../../math.js';
+import { activationCode, axisLetters, ceilDiv, FLAT_WORKGROUP, geometryUniforms, pick } from '../../math.js';
 import { shaderFor, type ShaderSource } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
 import {
   BLOCK,
   MAX_PASSES,
-  WG,
   scatterCost,
   scatterMacs,
   scatterPasses,
@@ -68,7 +67,7 @@ export function encodeScatter(
       constants: { ACT: act },
       uniforms: pick({ ...geometry, total: g.outputSize }, [...shader.uniforms.keys()]),
       buffers: { bias: buffers.bias, output: buffers.output },
-      workgroups: ceilDiv(g.outputSize, WG),
+      workgroups: ceilDiv(g.outputSize, FLAT_WORKGROUP),
     });
   }
   const shader = tapShader({ rank: g.rank, storage: ctx.storage, accumulate: variant.accumulate });
@@ -105,7 +104,7 @@ export function encodeScatter(
       constants: { ACT: act },
       uniforms: pick({ ...fixed, ...passes }, [...shader.uniforms.keys()]),
       buffers: bufs,
-      workgroups: ceilDiv(threads, WG),
+      workgroups: ceilDiv(threads, FLAT_WORKGROUP),
     });
   }
 }

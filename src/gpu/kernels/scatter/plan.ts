@@ -7,13 +7,10 @@
 import type { ConvTransposeGeometry } from '../../../types.js';
 import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
-import { ceilDiv, gcd, tapStep } from '../../math.js';
+import { ceilDiv, FLAT_WORKGROUP, gcd, tapStep } from '../../math.js';
 
 /** Output channels and input pixels of the last axis per thread (an 8 × 8 register block). */
 export const BLOCK = 8;
-
-/** Threads per workgroup of every scatter pass. */
-export const WG = 64;
 
 /**
  * Most tap passes a geometry may need: each pass is a dispatch with its own uniforms, so a
@@ -175,6 +172,6 @@ export function scatterCost(g: ConvTransposeGeometry, env: KernelEnv): Estimate 
     outputs: g.outputSize,
     passes,
     // Each tap pass runs every thread of the grid.
-    workgroups: ceilDiv(scatterThreads(g), WG),
+    workgroups: ceilDiv(scatterThreads(g), FLAT_WORKGROUP),
   });
 }

@@ -28,7 +28,7 @@
  * math is u32/i32. Only (input, tap) pairs that really reach an output are stored, so an
  * inserted zero or the padding never meets a weight: no guarded variant is needed.
  */
-import { checkKey, type ShaderSpec } from '../../shader/compose.js';
+import { checkKey, flatMain, type ShaderSpec } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
 import { axisLetters, axisNames } from '../../math.js';
 
@@ -174,56 +174,47 @@ export function scatterShader(k: ScatterKey): ShaderSpec {
   const body = [
     putFunctions(k.accumulate),
     '',
-    '@compute @workgroup_size(64)',
-    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,',
-    '        @builtin(local_invocation_index) lid: u32) {',
-    ...indent(
-      [
-        'let t = workgroup_index(wid, nwg) * 64u + lid;',
-        'if (t >= params.total) { return; }',
-        'let ix0 = (t % params.b_w) * 8u;',
-        'var rest = t / params.b_w;',
-        ...split(
-          [...outer].reverse(),
-          (a) => `pos_${a}`,
-          (a) => `params.i_${a}`,
-        ),
-        'let co0 = (rest % params.cbg) * 8u;',
-        'rest = rest / params.cbg;',
-        'let grp = rest % params.groups;',
-        'let n = rest / params.groups;',
-        '// Loop bounds and strides in registers: a uniform read inside a loop is a load per iteration.',
-        'let cig = params.cig;',
-        'let cog = params.cog;',
-        'let x_c = params.x_c;',
-        'let w_i = params.w_i;',
-        'let iw = params.i_w;',
-        'let ow = i32(params.o_w);',
-        'let step = vec4<u32>(0u, 1u, 2u, 3u);',
-        '// Pixel lanes ix0 … ix0+3 (Lo) and ix0+4 … ix0+7 (Hi); lanes past the row read a clamped',
-        '// input and are never written, as are channels past the group (clamped weights).',
-        'let ixLo = vec4<u32>(ix0) + step;',
-        'let ixHi = vec4<u32>(ix0 + 4u) + step;',
-        'let pixLo = ixLo < vec4<u32>(iw);',
-        'let pixHi = ixHi < vec4<u32>(iw);',
-        `let xrow = n * params.x_n + grp * cig * x_c${outerPos('x')};`,
-        'let xLo = vec4<u32>(xrow) + min(ixLo, vec4<u32>(iw - 1u)) * params.x_w;',
-        'let xHi = vec4<u32>(xrow) + min(ixHi, vec4<u32>(iw - 1u)) * params.x_w;',
-        'let wrow = grp * cig * w_i;',
-        'let wLo = vec4<u32>(wrow) + min(vec4<u32>(co0) + step, vec4<u32>(cog - 1u)) * params.w_o;',
-        'let wHi = vec4<u32>(wrow) + min(vec4<u32>(co0 + 4u) + step, vec4<u32>(cog - 1u)) * params.w_o;',
-        '// Per pixel lane: is there no tap before (after) in its class, from input ix + e (ix − e)?',
-        'let noPrevLo = ixLo + vec4<u32>(params.e_w) >= vec4<u32>(iw);',
-        'let noPrevHi = ixHi + vec4<u32>(params.e_w) >= vec4<u32>(iw);',
-        'let noNextLo = ixLo < vec4<u32>(params.e_w);',
-        'let noNextHi = ixHi < vec4<u32>(params.e_w);',
-        'let c0 = grp * cog + co0;',
-        'let ybase = n * params.y_n;',
-        ...loops,
-      ],
-      1,
-    ),
-    '}',
+    flatMain('t', [
+      'let ix0 = (t % params.b_w) * 8u;',
+      'var rest = t / params.b_w;',
+      ...split(
+        [...outer].reverse(),
+        (a) => `pos_${a}`,
+        (a) => `params.i_${a}`,
+      ),
+      'let co0 = (rest % params.cbg) * 8u;',
+      'rest = rest / params.cbg;',
+      'let grp = rest % params.groups;',
+      'let n = rest / params.groups;',
+      '// Loop bounds and strides in registers: a uniform read inside a loop is a load per iteration.',
+      'let cig = params.cig;',
+      'let cog = params.cog;',
+      'let x_c = params.x_c;',
+      'let w_i = params.w_i;',
+      'let iw = params.i_w;',
+      'let ow = i32(params.o_w);',
+      'let step = vec4<u32>(0u, 1u, 2u, 3u);',
+      '// Pixel lanes ix0 … ix0+3 (Lo) and ix0+4 … ix0+7 (Hi); lanes past the row read a clamped',
+      '// input and are never written, as are channels past the group (clamped weights).',
+      'let ixLo = vec4<u32>(ix0) + step;',
+      'let ixHi = vec4<u32>(ix0 + 4u) + step;',
+      'let pixLo = ixLo < vec4<u32>(iw);',
+      'let pixHi = ixHi < vec4<u32>(iw);',
+      `let xrow = n * params.x_n + grp * cig * x_c${outerPos('x')};`,
+      'let xLo = vec4<u32>(xrow) + min(ixLo, vec4<u32>(iw - 1u)) * params.x_w;',
+      'let xHi = vec4<u32>(xrow) + min(ixHi, vec4<u32>(iw - 1u)) * params.x_w;',
+      'let wrow = grp * cig * w_i;',
+      'let wLo = vec4<u32>(wrow) + min(vec4<u32>(co0) + step, vec4<u32>(cog - 1u)) * params.w_o;',
+      'let wHi = vec4<u32>(wrow) + min(vec4<u32>(co0 + 4u) + step, vec4<u32>(cog - 1u)) * params.w_o;',
+      '// Per pixel lane: is there no tap before (after) in its class, from input ix + e (ix − e)?',
+      'let noPrevLo = ixLo + vec4<u32>(params.e_w) >= vec4<u32>(iw);',
+      'let noPrevHi = ixHi + vec4<u32>(params.e_w) >= vec4<u32>(iw);',
+      'let noNextLo = ixLo < vec4<u32>(params.e_w);',
+      'let noNextHi = ixHi < vec4<u32>(params.e_w);',
+      'let c0 = grp * cog + co0;',
+      'let ybase = n * params.y_n;',
+      ...loops,
+    ]),
   ].join('\n');
   return {
     label: 'scatter',
@@ -283,27 +274,20 @@ fn reached(f: u32, s: u32, d: u32, k: u32, step: u32, size: u32) -> bool {
   return lo <= min(taps - 1u, top / e);
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let t = workgroup_index(wid, nwg) * 64u + lid;
-  if (t >= params.total) { return; }
-  var rest = t;
-${indent(
-  split(
+${flatMain('t', [
+  'var rest = t;',
+  ...split(
     [...L].reverse(),
     (a) => `pos_${a}`,
     (a) => `params.o_${a}`,
   ),
-  1,
-).join('\n')}
-  let c = rest % params.cout;
-  let n = rest / params.cout;
-  if (${reached}) {
-    return;
-  }
-  st_output(n * params.y_n + c * params.y_c${L.map((a) => ` + pos_${a} * params.y_${a}`).join('')}, activate(ld_bias(c)));
-}`;
+  'let c = rest % params.cout;',
+  'let n = rest / params.cout;',
+  `if (${reached}) {`,
+  '  return;',
+  '}',
+  `st_output(n * params.y_n + c * params.y_c${L.map((a) => ` + pos_${a} * params.y_${a}`).join('')}, activate(ld_bias(c)));`,
+])}`;
   return {
     label: 'scatter:fill',
     storage: k.storage,

@@ -18,7 +18,7 @@
  * threads by phase keeps one phase's weights in cache while its threads run. All index math
  * is u32/i32.
  */
-import { checkKey, type ShaderSpec } from '../../shader/compose.js';
+import { checkKey, mainHeader, type ShaderSpec } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
 import { axisLetters, axisNames } from '../../math.js';
 
@@ -399,9 +399,7 @@ export function registerShader(k: RegisterKey): ShaderSpec {
     (h) => `let cols${h} = min(vec4<u32>(cl0 + ${4 * h}u) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cog - 1u));`,
   );
   const body = [
-    '@compute @workgroup_size(WG)',
-    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,',
-    '        @builtin(local_invocation_index) lid: u32) {',
+    ...mainHeader('WG'),
     ...indent(
       [
         'let t = workgroup_index(wid, nwg) * WG + lid;',
@@ -501,9 +499,7 @@ export function depthwiseShader(k: DepthwiseKey): ShaderSpec {
     '  if (ox < params.o_w) { st_output(yr + ox * params.y_w, activate(v + b)); }',
     '}',
     '',
-    '@compute @workgroup_size(WG)',
-    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,',
-    '        @builtin(local_invocation_index) lid: u32) {',
+    ...mainHeader('WG'),
     ...indent(
       [
         'let t = workgroup_index(wid, nwg) * WG + lid;',
@@ -640,9 +636,7 @@ export function tiledShader(k: TiledKey): ShaderSpec {
     'var<workgroup> As: array<f32, A_SIZE>;',
     'var<workgroup> Bs: array<f32, B_SIZE>;',
     '',
-    '@compute @workgroup_size(WX, WY)',
-    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,',
-    '        @builtin(local_invocation_id) lid3: vec3<u32>, @builtin(local_invocation_index) lid: u32) {',
+    ...mainHeader('WX, WY', true),
     ...indent(
       [
         'let w = workgroup_index(wid, nwg);',

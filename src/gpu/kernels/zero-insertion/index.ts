@@ -10,10 +10,10 @@ import { FILTER_LAYOUTS } from '../../../geometry.js';
 import type { ConvTransposeGeometry } from '../../../types.js';
 import type { ConvBuffers, Kernel, KernelContext, VariantKey } from '../../kernel.js';
 import { defineKernel } from '../../kernel.js';
-import { activationCode, axisLetters, ceilDiv, geometryUniforms, pick } from '../../math.js';
+import { activationCode, axisLetters, ceilDiv, FLAT_WORKGROUP, geometryUniforms, pick } from '../../math.js';
 import { shaderFor, type ShaderSource } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
-import { BLOCK, WG, convThreads, upsampled, upsampledBytes, zeroInsertionCost, zeroInsertionMacs } from './plan.js';
+import { BLOCK, convThreads, upsampled, upsampledBytes, zeroInsertionCost, zeroInsertionMacs } from './plan.js';
 import { convShader, upsampleShader, type ConvKey, type UpsampleKey } from './wgsl.js';
 
 export { upsampled, upsampledBytes } from './plan.js';
@@ -59,14 +59,14 @@ export function encodeZeroInsertion(
     shader: upShader,
     uniforms: pick({ ...values, total: g.inputSize }, [...upShader.uniforms.keys()]),
     buffers: { input: buffers.input, up },
-    workgroups: ceilDiv(g.inputSize, WG),
+    workgroups: ceilDiv(g.inputSize, FLAT_WORKGROUP),
   });
   ctx.dispatch({
     shader: conv,
     constants: { ACT: activationCode(g) },
     uniforms: pick({ ...values, total: threads }, [...conv.uniforms.keys()]),
     buffers: { weights: buffers.filter, bias: buffers.bias, output: buffers.output, up },
-    workgroups: ceilDiv(threads, WG),
+    workgroups: ceilDiv(threads, FLAT_WORKGROUP),
   });
 }
 
@@ -95,7 +95,7 @@ export const zeroInsertionKernel: Kernel = /* @__PURE__ */ defineKernel({
     return {
       variant: variant as unknown as VariantKey,
       ...zeroInsertionCost(g, env),
-      workgroups: ceilDiv(convThreads(g), WG),
+      workgroups: ceilDiv(convThreads(g), FLAT_WORKGROUP),
     };
   },
   issuedMacs(g, variant) {

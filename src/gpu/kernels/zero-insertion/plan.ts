@@ -5,13 +5,10 @@
 import type { ConvTransposeGeometry } from '../../../types.js';
 import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
-import { ceilDiv } from '../../math.js';
+import { ceilDiv, FLAT_WORKGROUP } from '../../math.js';
 
 /** Output channels and output pixels of the last axis per thread of the convolution (a 4 × 4 block). */
 export const BLOCK = 4;
-
-/** Threads per workgroup of both passes. */
-export const WG = 64;
 
 /** Product of a list. */
 function product(xs: readonly number[]): number {
@@ -81,6 +78,6 @@ export function zeroInsertionCost(g: ConvTransposeGeometry, env: KernelEnv): Est
     extraFloats: (2 * upsampledBytes(g)) / 4,
     outputs: g.outputSize,
     passes: 2,
-    workgroups: ceilDiv(convThreads(g), WG),
+    workgroups: ceilDiv(convThreads(g), FLAT_WORKGROUP),
   });
 }

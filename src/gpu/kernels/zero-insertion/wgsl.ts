@@ -21,7 +21,7 @@
  * coordinate of up position o + t·d is q = o + pad − (k − 1 − t)·d, a real input exactly when
  * q ≥ 0, q ≡ 0 (mod s) and q / s < in. All index math is u32/i32.
  */
-import { checkKey, type ShaderSpec } from '../../shader/compose.js';
+import { checkKey, flatMain, type ShaderSpec } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
 import { axisLetters, axisNames } from '../../math.js';
 
@@ -57,8 +57,6 @@ export function upsampleShader(k: UpsampleKey): ShaderSpec {
   const [last, ...others] = [...L].reverse();
   const lines = [
     '// t = position on the last axis + i_w·(other positions … + cin·n): writes to `up` run along rows.',
-    'let t = workgroup_index(wid, nwg) * 64u + lid;',
-    'if (t >= params.total) { return; }',
     `let pos_${last} = t % params.i_${last};`,
     `var rest = t / params.i_${last};`,
     ...split(others, 'i'),
@@ -92,13 +90,7 @@ export function upsampleShader(k: UpsampleKey): ShaderSpec {
       { name: 'up', kind: 'f32', access: 'read_write' },
     ],
     modules: ['grid'],
-    body: [
-      '@compute @workgroup_size(64)',
-      'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,',
-      '        @builtin(local_invocation_index) lid: u32) {',
-      ...indent(lines, 1),
-      '}',
-    ].join('\n'),
+    body: flatMain('t', lines),
   };
 }
 
@@ -164,56 +156,47 @@ export function convShader(k: ConvKey): ShaderSpec {
   const ubase = ['n * params.us_n', ...outer.map((a) => `pos_${a} * params.us_${a}`)].join(' + ');
   const ybase = ['n * params.y_n', ...outer.map((a) => `pos_${a} * params.y_${a}`)].join(' + ');
   const body = [
-    '@compute @workgroup_size(64)',
-    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,',
-    '        @builtin(local_invocation_index) lid: u32) {',
-    ...indent(
-      [
-        '// t = cb + ncb·(xb + b_w·(outer positions, innermost first … + n)): the 4 pixels of a',
-        '// thread read 4 consecutive `up` values.',
-        'let t = workgroup_index(wid, nwg) * 64u + lid;',
-        'if (t >= params.total) { return; }',
-        'let cb = t % params.ncb;',
-        'var rest = t / params.ncb;',
-        'let xb = rest % params.b_w;',
-        'rest = rest / params.b_w;',
-        ...split([...outer].reverse(), 'o'),
-        'let n = rest;',
-        'let grp = cb / params.cbg;',
-        'let cl0 = (cb % params.cbg) * 4u;',
-        'let lanes = vec4<u32>(0u, 1u, 2u, 3u);',
-        "// Channels past the group's end read a clamped weight, pixels past the row's end a",
-        '// clamped `up` value; neither is stored.',
-        'let cols = min(vec4<u32>(cl0) + lanes, vec4<u32>(params.cog - 1u));',
-        'let ox0 = xb * 4u;',
-        'let oxs = min(vec4<u32>(ox0) + lanes, vec4<u32>(params.o_w - 1u));',
-        '// Loop bounds and strides in registers: a uniform read inside a loop is a load per iteration.',
-        'let cig = params.cig;',
-        'let us_c = params.us_c;',
-        'let w_i = params.w_i;',
-        `let ubase = ${ubase};`,
-        'var a0 = vec4<f32>(0.0);',
-        'var a1 = vec4<f32>(0.0);',
-        'var a2 = vec4<f32>(0.0);',
-        'var a3 = vec4<f32>(0.0);',
-        'for (var cl = 0u; cl < cig; cl++) {',
-        '  let ci = grp * cig + cl;',
-        '  let urow = vec4<u32>(ubase + ci * us_c) + oxs;',
-        '  let frow = vec4<u32>(ci * w_i) + cols * params.w_o;',
-        ...indent(taps, 1),
-        '}',
-        'let co0 = grp * params.cog + cl0;',
-        'let nco = min(4u, params.cog - cl0);',
-        `let yrow = ${ybase};`,
-        'let bv = bias4(co0);',
-        'store4(yrow, ox0, co0, nco, a0, bv);',
-        'store4(yrow, ox0 + 1u, co0, nco, a1, bv);',
-        'store4(yrow, ox0 + 2u, co0, nco, a2, bv);',
-        'store4(yrow, ox0 + 3u, co0, nco, a3, bv);',
-      ],
-      1,
-    ),
-    '}',
+    flatMain('t', [
+      '// t = cb + ncb·(xb + b_w·(outer positions, innermost first … + n)): the 4 pixels of a',
+      '// thread read 4 consecutive `up` values.',
+      'let cb = t % params.ncb;',
+      'var rest = t / params.ncb;',
+      'let xb = rest % params.b_w;',
+      'rest = rest / params.b_w;',
+      ...split([...outer].reverse(), 'o'),
+      'let n = rest;',
+      'let grp = cb / params.cbg;',
+      'let cl0 = (cb % params.cbg) * 4u;',
+      'let lanes = vec4<u32>(0u, 1u, 2u, 3u);',
+      "// Channels past the group's end read a clamped weight, pixels past the row's end a",
+      '// clamped `up` value; neither is stored.',
+      'let cols = min(vec4<u32>(cl0) + lanes, vec4<u32>(params.cog - 1u));',
+      'let ox0 = xb * 4u;',
+      'let oxs = min(vec4<u32>(ox0) + lanes, vec4<u32>(params.o_w - 1u));',
+      '// Loop bounds and strides in registers: a uniform read inside a loop is a load per iteration.',
+      'let cig = params.cig;',
+      'let us_c = params.us_c;',
+      'let w_i = params.w_i;',
+      `let ubase = ${ubase};`,
+      'var a0 = vec4<f32>(0.0);',
+      'var a1 = vec4<f32>(0.0);',
+      'var a2 = vec4<f32>(0.0);',
+      'var a3 = vec4<f32>(0.0);',
+      'for (var cl = 0u; cl < cig; cl++) {',
+      '  let ci = grp * cig + cl;',
+      '  let urow = vec4<u32>(ubase + ci * us_c) + oxs;',
+      '  let frow = vec4<u32>(ci * w_i) + cols * params.w_o;',
+      ...indent(taps, 1),
+      '}',
+      'let co0 = grp * params.cog + cl0;',
+      'let nco = min(4u, params.cog - cl0);',
+      `let yrow = ${ybase};`,
+      'let bv = bias4(co0);',
+      'store4(yrow, ox0, co0, nco, a0, bv);',
+      'store4(yrow, ox0 + 1u, co0, nco, a1, bv);',
+      'store4(yrow, ox0 + 2u, co0, nco, a2, bv);',
+      'store4(yrow, ox0 + 3u, co0, nco, a3, bv);',
+    ]),
   ];
   return {
     label: 'zero-insertion',
