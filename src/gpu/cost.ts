@@ -28,7 +28,9 @@
  * **Hardware adapters** get the workgroup-tiled variants and hand-set rates (see
  * docs/benchmark.md for refitting them from a GPU run of `npm run bench:bundle`).
  */
+import type { ConvTransposeGeometry } from '../types.js';
 import type { CostTerms, KernelEnv } from './kernel.js';
+import { ceilDiv, product } from './math.js';
 import { elementBytes } from './shader/storage.js';
 
 /** The constants of one adapter class (units: one multiply-add at rate 1). */
@@ -87,6 +89,35 @@ export function adapterCosts(env: Pick<KernelEnv, 'software'>): AdapterCosts {
  */
 export function registerWork(channels: number, pixels: number, loadCost = ADAPTER_COSTS.software.loadCost): number {
   return 1 + (loadCost * (channels + pixels)) / (channels * pixels);
+}
+
+/**
+ * Threads of a register-blocked pass over the positions `sizes` (the input's for scatter, the
+ * output's for zero-insertion's convolution): a thread computes `block` output channels of a
+ * group × `block` consecutive positions of the last axis, at one position of the other axes.
+ */
+export function blockedThreads(g: ConvTransposeGeometry, sizes: readonly number[], block: number): number {
+  const last = sizes.length - 1;
+  const channelBlocks = ceilDiv(g.outChannelsPerGroup, block);
+  return g.batch * g.groups * channelBlocks * product(sizes.slice(0, last)) * ceilDiv(sizes[last]!, block);
+}
+
+/**
+ * Multiply-adds such a pass issues: every tap at every position of `sizes`, and with
+ * `blocked`, in whole blocks as the kernel runs them (the empty lanes of partly filled blocks
+ * counted).
+ */
+export function blockedMacs(
+  g: ConvTransposeGeometry,
+  sizes: readonly number[],
+  block: number,
+  blocked: boolean,
+): number {
+  const taps = product(g.kernelSizes);
+  if (!blocked) return g.inChannelsPerGroup * g.outChannels * g.batch * product(sizes) * taps;
+  const up = (x: number) => ceilDiv(x, block) * block;
+  const slices = g.groups * g.batch * g.inChannelsPerGroup;
+  return slices * up(g.outChannelsPerGroup) * product(sizes.slice(0, -1)) * up(sizes[sizes.length - 1]!) * taps;
 }
 
 /** An estimate: its cost and the terms it was computed from (a GPU run of `npm run bench:bundle` refits the constants from them). */

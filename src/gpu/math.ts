@@ -16,6 +16,11 @@ export function gcd(a: number, b: number): number {
  */
 export const FLAT_WORKGROUP = 64;
 
+/** The product of a list (1 for none): sizes of a validated geometry, exact below 2^53. */
+export function product(xs: readonly number[]): number {
+  return xs.reduce((p, x) => p * x, 1);
+}
+
 /** Ceiling division of non-negative integers. */
 export function ceilDiv(a: number, b: number): number {
   return Math.floor((a + b - 1) / b);

@@ -11,6 +11,7 @@ import { adapterCosts } from './cost.js';
 import type { Kernel, KernelEnv, KernelName, VariantKey } from './kernel.js';
 import { isLibraryKernel, KERNEL_NAMES } from './kernel.js';
 import type { SubpixelConfig } from './kernels/subpixel/plan.js';
+import { product } from './math.js';
 import { foldGrid, limitsRecord } from './limits.js';
 import { elementBytes, STORAGES, type Storage } from './shader/storage.js';
 import { isArray, isInt, oneOf, readBoolean, readInt, readOptions, readSafely } from '../validate.js';
@@ -89,8 +90,8 @@ export function subGeometry<G extends ConvTransposeGeometry>(
   const full = (inSizes[0]! - 1) * s + g.dilations[0]! * (g.kernelSizes[0]! - 1) + 1;
   const rest = full - padBegin - outSizes[0]!;
   const spatial = (sizes: number[], c: number) => (g.channelsLast ? [batch, ...sizes, c] : [batch, c, ...sizes]);
-  const inputSize = batch * g.inChannels * inSizes.reduce((p, x) => p * x, 1);
-  const outputSize = batch * g.outChannels * outSizes.reduce((p, x) => p * x, 1);
+  const inputSize = batch * g.inChannels * product(inSizes);
+  const outputSize = batch * g.outChannels * product(outSizes);
   const piece: ConvTransposeGeometry = {
     ...g,
     batch,

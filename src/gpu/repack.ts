@@ -7,7 +7,7 @@
 import { filterAxisStrides, filterDims } from '../geometry.js';
 import type { AnyFilterLayout } from '../types.js';
 import type { CallContext } from './context.js';
-import { ceilDiv, FLAT_WORKGROUP } from './math.js';
+import { ceilDiv, FLAT_WORKGROUP, product } from './math.js';
 import { flatMain, shaderFor, type ShaderSpec } from './shader/compose.js';
 import type { Storage } from './shader/storage.js';
 
@@ -68,7 +68,7 @@ export function encodeRepack(
   const srcStrides = [s.i, s.o, ...s.spatial];
   const dstStrides = [d.i, d.o, ...d.spatial];
   const sizes = [i, o, ...k];
-  const uniforms: Record<string, number> = { total: shape.reduce((p, x) => p * x, 1) };
+  const uniforms: Record<string, number> = { total: product(shape) };
   sizes.forEach((size, j) => {
     uniforms[`src${j}`] = srcStrides[j]!;
     uniforms[`size${j}`] = size;

@@ -1,6 +1,7 @@
 import { BufferUsage, MapMode } from './flags.js';
 import { DeconvError } from '../errors.js';
 import { fromHalf, toHalf } from '../half.js';
+import { product } from './math.js';
 import type { Runtime } from './runtime.js';
 
 import type { DType } from '../types.js';
@@ -89,7 +90,7 @@ export class DeviceTensor implements GPUTensor {
     this.runtime = runtime;
     this.buf = buffer;
     this.shape = Object.freeze([...shape]);
-    this.size = shape.reduce((a, b) => a * b, 1);
+    this.size = product(shape);
     this.produced = ready;
     this.dtype = dtype;
     this.owned = owned;

@@ -10,6 +10,7 @@
 import type { ConvTransposeGeometry } from '../../../types.js';
 import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
+import { product } from '../../math.js';
 import { gemmWorkgroups, type GemmTile, type GemmVariant } from '../gemm/plan.js';
 
 /** Unused by register blocks; {@link gemmWorkgroups} takes a tile for the tiled variant. */
@@ -39,8 +40,6 @@ export interface Col2imPlan {
   /** Size of the column buffer, reused by every chunk. */
   colBytes: number;
 }
-
-const product = (xs: readonly number[]) => xs.reduce((p, x) => p * x, 1);
 
 /** Inputs [lo, hi) of the outermost axis that reach outputs [o0, o1) through some tap ([0, 0) when none does). */
 function inputWindow(g: ConvTransposeGeometry, o0: number, o1: number): [number, number] {

@@ -6,6 +6,7 @@
 import type { ConvTransposeGeometry } from '../../../types.js';
 import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
+import { product } from '../../math.js';
 import type { Storage } from '../../shader/storage.js';
 import { chooseTile, gemmRegisterRows, gemmVariant, type GemmTile, type GemmVariant } from '../gemm/index.js';
 
@@ -21,8 +22,6 @@ export interface Im2colGemmVariant {
   tileN?: number;
   tileK?: number;
 }
-
-const product = (xs: readonly number[]) => xs.reduce((p, x) => p * x, 1);
 
 /** Output positions of the GEMM: batch · Π output sizes. */
 export function positions(g: ConvTransposeGeometry): number {

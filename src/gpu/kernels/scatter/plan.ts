@@ -5,9 +5,9 @@
  * the output's size).
  */
 import type { ConvTransposeGeometry } from '../../../types.js';
-import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
+import { type Estimate, adapterCosts, blockedMacs, blockedThreads, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
-import { ceilDiv, FLAT_WORKGROUP, gcd, tapStep } from '../../math.js';
+import { ceilDiv, FLAT_WORKGROUP, gcd, product, tapStep } from '../../math.js';
 
 /** Output channels and input pixels of the last axis per thread (an 8 × 8 register block). */
 export const BLOCK = 8;
@@ -103,21 +103,9 @@ export function scatterPasses(g: ConvTransposeGeometry): ScatterPasses {
   return grid;
 }
 
-/** Product of a list. */
-function product(xs: readonly number[]): number {
-  return xs.reduce((p, x) => p * x, 1);
-}
-
-/** Threads of one tap pass: 8 channels × 8 pixels of the last axis at one position of the other axes. */
+/** Threads of one tap pass: 8 channels × 8 input pixels of the last axis at one position of the other axes. */
 export function scatterThreads(g: ConvTransposeGeometry): number {
-  const last = g.rank - 1;
-  return (
-    g.batch *
-    g.groups *
-    ceilDiv(g.outChannelsPerGroup, BLOCK) *
-    product(g.inSizes.slice(0, last)) *
-    ceilDiv(g.inSizes[last]!, BLOCK)
-  );
+  return blockedThreads(g, g.inSizes, BLOCK);
 }
 
 /**
@@ -125,12 +113,7 @@ export function scatterThreads(g: ConvTransposeGeometry): number {
  * channel × 8 pixel blocks (the empty lanes of partly filled blocks counted) as the kernel runs them.
  */
 export function scatterMacs(g: ConvTransposeGeometry, blocked = false): number {
-  const taps = product(g.kernelSizes);
-  if (!blocked) return g.inChannelsPerGroup * g.outChannels * g.batch * product(g.inSizes) * taps;
-  const up = (x: number) => ceilDiv(x, BLOCK) * BLOCK;
-  const last = g.rank - 1;
-  const slices = g.groups * g.batch * g.inChannelsPerGroup;
-  return slices * up(g.outChannelsPerGroup) * product(g.inSizes.slice(0, last)) * up(g.inSizes[last]!) * taps;
+  return blockedMacs(g, g.inSizes, BLOCK, blocked);
 }
 
 /** Bytes of float32 scratch: the running sums, when float16 outputs would be read-modify-written across passes. */

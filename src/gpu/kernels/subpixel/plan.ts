@@ -9,7 +9,7 @@
 import type { ConvTransposeGeometry } from '../../../types.js';
 import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
-import { ceilDiv, firstTap, gcd, tapStep } from '../../math.js';
+import { ceilDiv, firstTap, gcd, product, tapStep } from '../../math.js';
 
 /** Variant and tiles of the subpixel kernel. */
 export interface SubpixelConfig {
@@ -299,13 +299,13 @@ export function columnBlocks(g: ConvTransposeGeometry, pixels: number): number {
 /** Threads of the register variant. */
 export function registerThreads(g: ConvTransposeGeometry, c: SubpixelConfig): number {
   const cbg = Math.ceil(g.outChannelsPerGroup / c.channels);
-  const slots = rowSlots(g, c.rows ?? 1).reduce((p, x) => p * x, 1);
+  const slots = product(rowSlots(g, c.rows ?? 1));
   return g.batch * slots * rowPhases(g) * g.strides[g.rank - 1]! * cbg * g.groups * columnBlocks(g, c.pixels);
 }
 
 /** Threads of the depthwise variant: 8 same-phase pixels of one row of one channel each. */
 export function depthwiseThreads(g: ConvTransposeGeometry): number {
-  const rows = g.outSizes.slice(0, -1).reduce((p, x) => p * x, 1);
+  const rows = product(g.outSizes.slice(0, -1));
   return g.batch * g.groups * rows * g.strides[g.rank - 1]! * columnBlocks(g, 8);
 }
 

@@ -3,17 +3,12 @@
  * scratch, its threads, the multiply-adds it issues and its estimated cost. Pure and O(rank).
  */
 import type { ConvTransposeGeometry } from '../../../types.js';
-import { type Estimate, adapterCosts, estimate, registerWork } from '../../cost.js';
+import { type Estimate, adapterCosts, blockedMacs, blockedThreads, estimate, registerWork } from '../../cost.js';
 import type { KernelEnv } from '../../kernel.js';
-import { ceilDiv, FLAT_WORKGROUP } from '../../math.js';
+import { ceilDiv, FLAT_WORKGROUP, product } from '../../math.js';
 
 /** Output channels and output pixels of the last axis per thread of the convolution (a 4 × 4 block). */
 export const BLOCK = 4;
-
-/** Product of a list. */
-function product(xs: readonly number[]): number {
-  return xs.reduce((p, x) => p * x, 1);
-}
 
 /**
  * The upsampled input, per spatial axis: its size U = out + d·(k − 1) and the border
@@ -35,14 +30,7 @@ export function upsampledBytes(g: ConvTransposeGeometry): number {
 
 /** Threads of the convolution pass: 4 output channels × 4 output pixels of the last axis each. */
 export function convThreads(g: ConvTransposeGeometry): number {
-  const last = g.rank - 1;
-  return (
-    g.batch *
-    g.groups *
-    ceilDiv(g.outChannelsPerGroup, BLOCK) *
-    product(g.outSizes.slice(0, last)) *
-    ceilDiv(g.outSizes[last]!, BLOCK)
-  );
+  return blockedThreads(g, g.outSizes, BLOCK);
 }
 
 /**
@@ -52,12 +40,7 @@ export function convThreads(g: ConvTransposeGeometry): number {
  * inserted zeros or padding); this counts it as the plain one.
  */
 export function zeroInsertionMacs(g: ConvTransposeGeometry, blocked = false): number {
-  const taps = product(g.kernelSizes);
-  if (!blocked) return g.inChannelsPerGroup * g.outChannels * g.batch * product(g.outSizes) * taps;
-  const up = (x: number) => ceilDiv(x, BLOCK) * BLOCK;
-  const last = g.rank - 1;
-  const slices = g.groups * g.batch * g.inChannelsPerGroup;
-  return slices * up(g.outChannelsPerGroup) * product(g.outSizes.slice(0, last)) * up(g.outSizes[last]!) * taps;
+  return blockedMacs(g, g.outSizes, BLOCK, blocked);
 }
 
 /** Relative rate on both adapter classes: it multiplies dense tap sets and is never close, so a rough one. */
