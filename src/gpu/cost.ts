@@ -113,11 +113,9 @@ export function blockedMacs(
   block: number,
   blocked: boolean,
 ): number {
-  const taps = product(g.kernelSizes);
-  if (!blocked) return g.inChannelsPerGroup * g.outChannels * g.batch * product(sizes) * taps;
-  const up = (x: number) => ceilDiv(x, block) * block;
-  const slices = g.groups * g.batch * g.inChannelsPerGroup;
-  return slices * up(g.outChannelsPerGroup) * product(sizes.slice(0, -1)) * up(sizes[sizes.length - 1]!) * taps;
+  // (output channel, position) pairs computed: with `blocked`, block × block per thread.
+  const outputs = blocked ? blockedThreads(g, sizes, block) * block * block : g.outChannels * g.batch * product(sizes);
+  return outputs * g.inChannelsPerGroup * product(g.kernelSizes);
 }
 
 /** An estimate: its cost and the terms it was computed from (a GPU run of `npm run bench:bundle` refits the constants from them). */

@@ -128,15 +128,15 @@ export function mainHeader(size: string, localId = false): string[] {
 }
 
 /**
- * A `main` with one thread per element: `index` runs over 0 … `total` − 1 in workgroups of
- * FLAT_WORKGROUP threads (dispatch ceil(total / FLAT_WORKGROUP) of them, folded by the grid
- * module), and `body` runs for each index.
+ * A `main` with one thread per element: `index` runs over 0 … params.total − 1 in workgroups
+ * of `size` threads (FLAT_WORKGROUP, or a u32 override constant's name; dispatch
+ * ceil(total / size) of them, folded by the grid module), and `body` runs for each index.
  */
-export function flatMain(index: string, body: readonly string[], total = 'params.total'): string {
+export function flatMain(index: string, body: readonly string[], size: number | string = FLAT_WORKGROUP): string {
   return [
-    ...mainHeader(String(FLAT_WORKGROUP)),
-    `  let ${index} = workgroup_index(wid, nwg) * ${FLAT_WORKGROUP}u + lid;`,
-    `  if (${index} >= ${total}) { return; }`,
+    ...mainHeader(String(size)),
+    `  let ${index} = workgroup_index(wid, nwg) * ${typeof size === 'number' ? `${size}u` : size} + lid;`,
+    `  if (${index} >= params.total) { return; }`,
     ...body.map((l) => (l.length ? `  ${l}` : l)),
     '}',
   ].join('\n');

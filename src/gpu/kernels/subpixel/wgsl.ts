@@ -18,7 +18,7 @@
  * threads by phase keeps one phase's weights in cache while its threads run. All index math
  * is u32/i32.
  */
-import { checkKey, mainHeader, type ShaderSpec } from '../../shader/compose.js';
+import { checkKey, flatMain, mainHeader, type ShaderSpec } from '../../shader/compose.js';
 import type { Storage } from '../../shader/storage.js';
 import { axisLetters, axisNames } from '../../math.js';
 
@@ -399,11 +399,9 @@ export function registerShader(k: RegisterKey): ShaderSpec {
     (h) => `let cols${h} = min(vec4<u32>(cl0 + ${4 * h}u) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cog - 1u));`,
   );
   const body = [
-    ...mainHeader('WG'),
-    ...indent(
+    flatMain(
+      't',
       [
-        'let t = workgroup_index(wid, nwg) * WG + lid;',
-        'if (t >= params.total) { return; }',
         ...threadIndex(outer, k.rows),
         'let grp = cb / params.cbg;',
         `let cl0 = (cb % params.cbg) * ${k.channels}u;`,
@@ -428,9 +426,8 @@ export function registerShader(k: RegisterKey): ShaderSpec {
         ...nest(inner),
         ...registerStores(k, outer),
       ],
-      1,
+      'WG',
     ),
-    '}',
   ].join('\n');
   return {
     label: 'subpixel',
@@ -499,11 +496,9 @@ export function depthwiseShader(k: DepthwiseKey): ShaderSpec {
     '  if (ox < params.o_w) { st_output(yr + ox * params.y_w, activate(v + b)); }',
     '}',
     '',
-    ...mainHeader('WG'),
-    ...indent(
+    flatMain(
+      't',
       [
-        'let t = workgroup_index(wid, nwg) * WG + lid;',
-        'if (t >= params.total) { return; }',
         ...index,
         ...columnSetup(8),
         'let xr = n * params.x_n + c * params.x_c;',
@@ -518,9 +513,8 @@ export function depthwiseShader(k: DepthwiseKey): ShaderSpec {
           (j) => `store(yr, ox${j ? ` + ${j}u * params.s_w` : ''}, acc${j >> 2}.${LANES[j & 3]}, b);`,
         ),
       ],
-      1,
+      'WG',
     ),
-    '}',
   ].join('\n');
   return {
     label: 'subpixel:depthwise',
